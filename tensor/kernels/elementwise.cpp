@@ -1,0 +1,221 @@
+// Element-wise kernels with NumPy broadcasting: unary math, activations and their derivatives,
+// binary arithmetic and comparisons, where / masked_fill. All run on StridedLoop.
+#include <bertology/tensor/backend.h>
+#include <bertology/tensor/kernels/dispatch.h>
+#include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/strided_loop.h>
+
+#include <cmath>
+
+namespace bertology::kernels {
+namespace {
+
+constexpr double kSqrt2OverPi = 0.7978845608028654;  // √(2/π), tanh-form GELU
+constexpr double kInvSqrt2 = 0.7071067811865476;
+constexpr double kInvSqrt2Pi = 0.3989422804014327;   // 1/√(2π)
+constexpr double kGeluCubic = 0.044715;
+
+// out[i] = f(x[i]) for a float tensor; out is new and contiguous.
+template <class F>
+Tensor map_unary(const Tensor& x, const char* op, const F& f) {
+  require_cpu(x.device(), op);
+  Tensor out = Tensor::empty(x.sizes(), x.dtype());
+  StridedLoop<2> loop(x.sizes(), {out.strides(), x.strides()}, {0, x.offset()});
+  dispatch_floating(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = storage_ptr<T>(out);
+    const T* xs = storage_ptr<T>(x);
+    loop.run([&](auto off, auto step, int64_t n) {
+      T* op_ = o + off[0];
+      const T* xp = xs + off[1];
+      for (int64_t i = 0; i < n; ++i) op_[i * step[0]] = static_cast<T>(f(xp[i * step[1]]));
+    });
+  });
+  return out;
+}
+
+// out[i] = f(a[i], b[i]) with broadcasting; Out is the output element type.
+template <class Out, class T, class F>
+void run_binary(Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
+  StridedLoop<3> loop(out.sizes(), {out.strides(), broadcast_strides(a, out.sizes()), broadcast_strides(b, out.sizes())},
+                      {0, a.offset(), b.offset()});
+  Out* o = storage_ptr<Out>(out);
+  const T* as = storage_ptr<T>(a);
+  const T* bs = storage_ptr<T>(b);
+  loop.run([&](auto off, auto step, int64_t n) {
+    Out* op_ = o + off[0];
+    const T* ap = as + off[1];
+    const T* bp = bs + off[2];
+    for (int64_t i = 0; i < n; ++i) op_[i * step[0]] = static_cast<Out>(f(ap[i * step[1]], bp[i * step[2]]));
+  });
+}
+
+const char* binary_name(Binary op) {
+  switch (op) {
+    case Binary::Add: return "add";
+    case Binary::Sub: return "sub";
+    case Binary::Mul: return "mul";
+    case Binary::Div: return "div";
+    case Binary::Eq: return "eq";
+    case Binary::Ne: return "ne";
+    case Binary::Lt: return "lt";
+    case Binary::Le: return "le";
+    case Binary::Gt: return "gt";
+    case Binary::Ge: return "ge";
+  }
+  return "binary";
+}
+
+}  // namespace
+
+Tensor unary(Unary op, const Tensor& x) {
+  switch (op) {
+    case Unary::Neg: return map_unary(x, "neg", [](auto v) { return -v; });
+    case Unary::Exp: return map_unary(x, "exp", [](auto v) { return std::exp(v); });
+    case Unary::Log: return map_unary(x, "log", [](auto v) { return std::log(v); });
+    case Unary::Sqrt: return map_unary(x, "sqrt", [](auto v) { return std::sqrt(v); });
+    case Unary::Tanh: return map_unary(x, "tanh", [](auto v) { return std::tanh(v); });
+    case Unary::Erf: return map_unary(x, "erf", [](auto v) { return std::erf(v); });
+    case Unary::Abs: return map_unary(x, "abs", [](auto v) { return std::abs(v); });
+    case Unary::Sign: return map_unary(x, "sign", [](auto v) { return (v > 0) - (v < 0); });
+    case Unary::Relu: return map_unary(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); });
+    case Unary::GeluErf:
+      return map_unary(x, "gelu", [](auto v) { return 0.5 * v * (1.0 + std::erf(v * kInvSqrt2)); });
+    case Unary::GeluTanh:
+      return map_unary(x, "gelu", [](auto v) {
+        return 0.5 * v * (1.0 + std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
+      });
+  }
+  throw Error("unary: unknown op");
+}
+
+Tensor pow_scalar(const Tensor& x, double exponent) {
+  if (exponent == 2.0) return map_unary(x, "pow", [](auto v) { return v * v; });
+  return map_unary(x, "pow", [exponent](auto v) { return std::pow(v, exponent); });
+}
+
+Tensor add_scalar(const Tensor& x, double s) {
+  return map_unary(x, "add", [s](auto v) { return v + s; });
+}
+
+Tensor mul_scalar(const Tensor& x, double s) {
+  return map_unary(x, "mul", [s](auto v) { return v * s; });
+}
+
+Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
+  const char* name = binary_name(op);
+  require_cpu(a.device(), name);
+  require_cpu(b.device(), name);
+  if (a.dtype() != b.dtype())
+    throw Error(concat(name, ": dtype mismatch, ", dtype_name(a.dtype()), " ", a.shape_str(), " vs ",
+                       dtype_name(b.dtype()), " ", b.shape_str()));
+  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  bool comparison = op >= Binary::Eq;
+  Tensor out = Tensor::empty(shape, comparison ? DType::Bool : a.dtype());
+  if (comparison) {
+    dispatch_all(a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      switch (op) {
+        case Binary::Eq: run_binary<bool, T>(out, a, b, [](T x, T y) { return x == y; }); break;
+        case Binary::Ne: run_binary<bool, T>(out, a, b, [](T x, T y) { return x != y; }); break;
+        case Binary::Lt: run_binary<bool, T>(out, a, b, [](T x, T y) { return x < y; }); break;
+        case Binary::Le: run_binary<bool, T>(out, a, b, [](T x, T y) { return x <= y; }); break;
+        case Binary::Gt: run_binary<bool, T>(out, a, b, [](T x, T y) { return x > y; }); break;
+        default: run_binary<bool, T>(out, a, b, [](T x, T y) { return x >= y; }); break;
+      }
+    });
+    return out;
+  }
+  dispatch_floating(a.dtype(), name, [&](auto tag) {
+    using T = decltype(tag);
+    switch (op) {
+      case Binary::Add: run_binary<T, T>(out, a, b, [](T x, T y) { return x + y; }); break;
+      case Binary::Sub: run_binary<T, T>(out, a, b, [](T x, T y) { return x - y; }); break;
+      case Binary::Mul: run_binary<T, T>(out, a, b, [](T x, T y) { return x * y; }); break;
+      default: run_binary<T, T>(out, a, b, [](T x, T y) { return x / y; }); break;
+    }
+  });
+  return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  require_cpu(a.device(), "where");
+  if (cond.dtype() != DType::Bool)
+    throw Error(concat("where: condition must be bool, got ", dtype_name(cond.dtype())));
+  if (a.dtype() != b.dtype())
+    throw Error(concat("where: dtype mismatch, ", dtype_name(a.dtype()), " vs ", dtype_name(b.dtype())));
+  Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
+  Tensor out = Tensor::empty(shape, a.dtype());
+  StridedLoop<4> loop(shape, {out.strides(), broadcast_strides(cond, shape), broadcast_strides(a, shape),
+                              broadcast_strides(b, shape)},
+                      {0, cond.offset(), a.offset(), b.offset()});
+  dispatch_all(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* o = storage_ptr<T>(out);
+    const bool* c = storage_ptr<bool>(cond);
+    const T* as = storage_ptr<T>(a);
+    const T* bs = storage_ptr<T>(b);
+    loop.run([&](auto off, auto step, int64_t n) {
+      for (int64_t i = 0; i < n; ++i)
+        o[off[0] + i * step[0]] = c[off[1] + i * step[1]] ? as[off[2] + i * step[2]] : bs[off[3] + i * step[3]];
+    });
+  });
+  return out;
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  if (mask.dtype() != DType::Bool)
+    throw Error(concat("masked_fill: mask must be bool, got ", dtype_name(mask.dtype())));
+  Shape shape = broadcast_shapes(x.sizes(), mask.sizes(), "masked_fill");
+  if (shape != x.sizes())
+    throw Error(concat("masked_fill: mask ", mask.shape_str(), " does not broadcast to ", x.shape_str()));
+  return where(mask, Tensor::full({}, value, x.dtype()), x);
+}
+
+Tensor gelu_backward(const Tensor& dy, const Tensor& x, bool tanh_form) {
+  Tensor out = Tensor::empty(x.sizes(), x.dtype());
+  dispatch_floating(x.dtype(), "gelu_backward", [&](auto tag) {
+    using T = decltype(tag);
+    if (tanh_form) {
+      run_binary<T, T>(out, dy, x, [](T g, T v) {
+        double t = std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v));
+        double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * kSqrt2OverPi * (1 + 3 * kGeluCubic * v * v);
+        return g * d;
+      });
+    } else {
+      run_binary<T, T>(out, dy, x, [](T g, T v) {
+        double d = 0.5 * (1 + std::erf(v * kInvSqrt2)) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi;
+        return g * d;
+      });
+    }
+  });
+  return out;
+}
+
+Tensor relu_backward(const Tensor& dy, const Tensor& x) {
+  Tensor out = Tensor::empty(x.sizes(), x.dtype());
+  dispatch_floating(x.dtype(), "relu_backward", [&](auto tag) {
+    using T = decltype(tag);
+    run_binary<T, T>(out, dy, x, [](T g, T v) { return v > 0 ? g : T(0); });
+  });
+  return out;
+}
+
+void axpy_(Tensor& y, double alpha, const Tensor& x) {
+  if (y.sizes() != x.sizes() || y.dtype() != x.dtype())
+    throw Error(concat("axpy: ", dtype_name(y.dtype()), " ", y.shape_str(), " vs ", dtype_name(x.dtype()), " ",
+                       x.shape_str()));
+  StridedLoop<2> loop(y.sizes(), {y.strides(), x.strides()}, {y.offset(), x.offset()});
+  dispatch_floating(y.dtype(), "axpy", [&](auto tag) {
+    using T = decltype(tag);
+    T* ys = storage_ptr<T>(y);
+    const T* xs = storage_ptr<T>(x);
+    T a = static_cast<T>(alpha);
+    loop.run([&](auto off, auto step, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) ys[off[0] + i * step[0]] += a * xs[off[1] + i * step[1]];
+    });
+  });
+  y.storage()->bump_version();
+}
+
+}  // namespace bertology::kernels

@@ -1,0 +1,53 @@
+// The thread-count setting: one number for TBB loops and OpenBLAS, so they never oversubscribe.
+#include <bertology/tensor/error.h>
+#include <bertology/tensor/parallel.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <cblas.h>
+#include <tbb/global_control.h>
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace bertology {
+namespace {
+
+std::mutex g_mutex;
+int g_threads = 0;  // 0 = not decided yet
+std::unique_ptr<tbb::global_control> g_tbb_limit;
+
+int default_threads() {
+  if (const char* env = std::getenv("BERTOLOGY_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n >= 1) return n;
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+void apply(int n) {
+  g_threads = n;
+  g_tbb_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, n);
+  openblas_set_num_threads(n);
+}
+
+}  // namespace
+
+void set_num_threads(int n) {
+  if (n < 1) throw Error(concat("set_num_threads: need at least 1 thread, got ", n));
+  std::lock_guard<std::mutex> lock(g_mutex);
+  apply(n);
+}
+
+int num_threads() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_threads == 0) apply(default_threads());
+  return g_threads;
+}
+
+void ensure_thread_limit() { num_threads(); }
+
+}  // namespace bertology

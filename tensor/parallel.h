@@ -1,0 +1,18 @@
+// Thread settings shared by TBB loops and OpenBLAS, so the two never oversubscribe the cores.
+// The count comes from set_num_threads() or else BERTOLOGY_NUM_THREADS or else the core count.
+#pragma once
+#include <cstdint>
+
+namespace bertology {
+
+void set_num_threads(int n);  // n >= 1
+int num_threads();
+
+// Runs body(begin, end) over [0, n) in parallel chunks of at least grain items, with
+// TBB limited to num_threads(). Small ranges run inline.
+template <class Body>
+void parallel_for(int64_t n, int64_t grain, const Body& body);
+
+}  // namespace bertology
+
+#include <bertology/tensor/parallel_impl.h>

@@ -1,0 +1,49 @@
+// Storage allocation through the device backend, and the CPU backend itself.
+#include <bertology/tensor/backend.h>
+#include <bertology/tensor/error.h>
+#include <bertology/tensor/storage.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace bertology {
+namespace {
+
+void* cpu_allocate(size_t nbytes) {
+  // 64-byte alignment suits AVX-512 loads and BLAS.
+  size_t rounded = (nbytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  if (!p) throw Error(concat("out of memory allocating ", nbytes, " bytes"));
+  std::memset(p, 0, rounded == 0 ? 64 : rounded);
+  return p;
+}
+void cpu_release(void* p) { std::free(p); }
+void cpu_copy(void* dst, const void* src, size_t n) { std::memcpy(dst, src, n); }
+
+const Backend kCpuBackend{cpu_allocate, cpu_release, cpu_copy};
+
+}  // namespace
+
+const Backend& backend_for(Device device) {
+  if (device.is_cpu()) return kCpuBackend;
+  throw Error(concat("device ", device.str(), " is not available in this build"));
+}
+
+void require_cpu(Device device, const char* op) {
+  if (!device.is_cpu()) throw Error(concat(op, ": not implemented for device ", device.str()));
+}
+
+Storage::Storage(size_t nbytes, Device device)
+    : data_(backend_for(device).allocate(nbytes)), nbytes_(nbytes), device_(device) {
+  release_ = backend_for(device).release;
+}
+
+Storage::Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> release)
+    : data_(data), nbytes_(nbytes), device_(device), release_(std::move(release)) {}
+
+Storage::~Storage() {
+  if (release_ && data_) release_(data_);
+}
+
+}  // namespace bertology
