@@ -8,5 +8,9 @@ namespace bertology::cli {
 // Each returns the process exit code; errors are thrown as exceptions and reported by main.
 int run_example(const std::vector<std::string>& args);   // example.cpp
 int run_tokenize(const std::vector<std::string>& args);  // tokenize.cpp
+int run_run(const std::vector<std::string>& args);       // run.cpp
+int run_dump(const std::vector<std::string>& args);      // dump.cpp
+int run_init(const std::vector<std::string>& args);      // init.cpp
+int run_prune(const std::vector<std::string>& args);     // prune.cpp
 
 }  // namespace bertology::cli

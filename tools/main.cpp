@@ -19,8 +19,14 @@ struct Subcommand {
 const Subcommand kSubcommands[] = {
     {"example", "train a tiny model with the library and print its loss (the default job)",
      bertology::cli::run_example},
+    {"run", "entropy, head importance, iterative masking and pruning on a task (run_bertology.py)",
+     bertology::cli::run_run},
     {"tokenize", "tokenize stdin lines with a model folder's tokenizer, JSON lines out",
      bertology::cli::run_tokenize},
+    {"dump", "run a model folder on a batch, write hidden states, attentions, logits, loss, gradients",
+     bertology::cli::run_dump},
+    {"init", "write a randomly initialised model (HF layout) for a config.json", bertology::cli::run_init},
+    {"prune", "remove attention heads from a model folder and save the pruned model", bertology::cli::run_prune},
 };
 
 void print_usage(std::ostream& out) {

@@ -1,0 +1,69 @@
+// save_pretrained: a folder HF transformers loads (config.json + model.safetensors), written to a
+// temporary folder that is renamed into place, never over the folder the model came from.
+#include <bertology/models/model.h>
+
+#include <atomic>
+#include <filesystem>
+#include <unistd.h>
+
+#include <bertology/models/checkpoint/atomic_file.h>
+#include <bertology/models/checkpoint/safetensors.h>
+
+namespace bertology {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes the two files of a model folder into `dir` (each file itself atomically).
+void write_model_files(const fs::path& dir, const ModelConfig& config, const StateDict& tensors,
+                       const std::string& dtype) {
+  write_safetensors((dir / "model.safetensors").string(), tensors, float_dtype_for_all(tensors, dtype),
+                    {{"format", "pt"}});
+  write_file_atomically((dir / "config.json").string(), config.to_json());
+}
+
+}  // namespace
+
+void PreTrainedModel::save_pretrained(const std::string& directory) {
+  fs::path target = fs::path(directory).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
+  std::error_code ec;
+  if (!source_.directory.empty() && fs::exists(target) && fs::equivalent(target, source_.directory, ec))
+    throw Error(concat("save_pretrained: refusing to write into '", directory,
+                       "', the folder this model was loaded from (choose another folder)"));
+  if (fs::exists(target) && !fs::is_directory(target))
+    throw Error(concat("save_pretrained: '", directory, "' exists and is not a folder"));
+
+  ModelConfig saved = config_;
+  saved.architectures = {class_name()};
+  StateDict tensors = state_dict();  // tied weights appear once, under the embedding's name
+  // Pruned models load only in transformers 4.x, whose BertForMaskedLM checkpoints also carry the
+  // MLM bias as cls.predictions.decoder.bias (the layout of the fixtures' model_pruned).
+  if (!config_.pruned_heads.empty() && tensors.count("cls.predictions.bias"))
+    tensors["cls.predictions.decoder.bias"] = tensors.at("cls.predictions.bias");
+  const std::string dtype = source_.dtype.empty() ? "F32" : source_.dtype;
+
+  if (fs::is_directory(target)) {  // an existing folder: replace our two files, one rename each
+    write_model_files(target, saved, tensors, dtype);
+    return;
+  }
+  // A new folder: fill "<name>.tmp-<pid>-<n>" beside it, then rename it into place.
+  static std::atomic<int> counter{0};
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  const fs::path temporary =
+      parent / concat(target.filename().string(), ".tmp-", ::getpid(), "-", counter.fetch_add(1));
+  try {
+    fs::create_directory(temporary);
+    write_model_files(temporary, saved, tensors, dtype);
+    fs::rename(temporary, target);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(temporary, ec);
+    throw Error(concat("save_pretrained: cannot write '", directory, "': ", e.code().message()));
+  } catch (...) {
+    fs::remove_all(temporary, ec);
+    throw;
+  }
+}
+
+}  // namespace bertology

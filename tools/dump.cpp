@@ -1,0 +1,100 @@
+// `bertology dump`: runs a model folder on a batch stored in safetensors and writes what HF's
+// reference scripts compare: hidden states, attentions, logits, loss and (with --grads) the
+// head-mask and parameter gradients. This is how anyone checks our numbers against Python.
+#include <iostream>
+
+#include <bertology/autograd/graph.h>
+#include <bertology/models/checkpoint/safetensors.h>
+#include <bertology/models/load_model.h>
+
+#include "args.h"
+#include "commands.h"
+
+namespace bertology::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: bertology dump --model DIR --inputs IN.safetensors --out OUT.safetensors [--grads]\n"
+    "                      [--head-mask MASK.safetensors]\n"
+    "\n"
+    "Reads input.input_ids (B, S) and, when present, input.attention_mask, input.token_type_ids,\n"
+    "input.labels from IN; writes hidden.{i} (i = 0..L), attn.{i}, logits and loss (float32).\n"
+    "--grads (needs input.labels) adds head_mask_grad (at the given mask, or ones (L, H)),\n"
+    "head_mask_grad_per_example ((B, L, H), loss = batch mean) and grad.{param} (HF names).\n"
+    "--head-mask: a file with one tensor (or one named head_mask or mask) of shape (H), (L, H)\n"
+    "or (B, L, H), applied to every output.\n";
+
+// The head mask in a file: the tensor "head_mask", else "mask", else the only tensor.
+Tensor read_head_mask(const std::string& path) {
+  const StateDict tensors = read_safetensors(path).tensors;
+  for (const char* name : {"head_mask", "mask"})
+    if (tensors.count(name)) return tensors.at(name);
+  if (tensors.size() != 1)
+    throw Error(
+        concat(path, ": expected one tensor, or one named 'head_mask' or 'mask', found ", tensors.size()));
+  return tensors.begin()->second;
+}
+
+ModelInputs read_inputs(const std::string& path) {
+  const StateDict tensors = read_safetensors(path).tensors;
+  auto optional = [&](const char* name) { return tensors.count(name) ? tensors.at(name) : Tensor(); };
+  ModelInputs in;
+  in.input_ids = optional("input.input_ids");
+  if (!in.input_ids.defined()) throw Error(concat(path, ": no tensor 'input.input_ids'"));
+  in.attention_mask = optional("input.attention_mask");
+  in.token_type_ids = optional("input.token_type_ids");
+  in.labels = optional("input.labels");
+  return in;
+}
+
+}  // namespace
+
+int run_dump(const std::vector<std::string>& argv) {
+  const Args args(argv, {"grads", "help"}, {"model", "inputs", "out", "head-mask"});
+  if (args.flag("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  auto model = load_model(args.required("model"));
+  ModelInputs in = read_inputs(args.required("inputs"));
+  const std::string out_path = args.required("out");
+  const bool grads = args.flag("grads");
+  if (grads && !in.labels.defined()) throw Error("--grads needs input.labels in the inputs file");
+  const int64_t B = in.input_ids.size(0), L = model->num_layers(), H = model->num_heads();
+  Tensor mask = args.has("head-mask") ? read_head_mask(args.get("head-mask")) : Tensor();
+
+  StateDict result;
+  ForwardOptions options;
+  options.output_hidden_states = options.output_attentions = true;
+  if (grads) {  // the mask is a leaf that requires grad: ones (L, H) unless given
+    in.head_mask = (mask.defined() ? mask : Tensor::ones({L, H})).detach().requires_grad_();
+  } else {
+    in.head_mask = mask;
+    model->requires_grad_(false);
+  }
+  ModelOutput out = model->forward(in, options);
+  for (size_t i = 0; i < out.hidden_states.size(); ++i)
+    result[concat("hidden.", i)] = out.hidden_states[i].detach();
+  for (size_t i = 0; i < out.attentions.size(); ++i) result[concat("attn.", i)] = out.attentions[i].detach();
+  if (out.logits.defined()) result["logits"] = out.logits.detach();
+  if (out.pooler_output.defined()) result["pooler_output"] = out.pooler_output.detach();
+  if (out.loss.defined()) result["loss"] = out.loss.detach().reshape({1});
+
+  if (grads) {
+    out.loss.backward();  // every parameter and the mask
+    result["head_mask_grad"] = in.head_mask.grad();
+    for (auto& [name, p] : model->named_parameters()) result["grad." + name] = p.grad();
+    // One mask per example, the weights left alone: each example's gradient of the batch mean.
+    model->requires_grad_(false);
+    Tensor per_example = (mask.defined() && mask.dim() == 3 ? mask : Tensor::ones({L, H}).expand({B, L, H}))
+                             .contiguous()
+                             .detach()
+                             .requires_grad_();
+    in.head_mask = per_example;
+    result["head_mask_grad_per_example"] = grad(model->forward(in).loss, {per_example})[0];
+  }
+  write_safetensors(out_path, result);
+  return 0;
+}
+
+}  // namespace bertology::cli

@@ -1,0 +1,62 @@
+// `bertology prune`: removes attention heads from a model folder for real (the weights are
+// sliced) and saves the smaller model in HF layout, pruned_heads recorded in config.json.
+#include <iostream>
+#include <sstream>
+
+#include <bertology/models/load_model.h>
+
+#include "args.h"
+#include "commands.h"
+
+namespace bertology::cli {
+namespace {
+
+// "0:1,3;2:0" -> {0: [1, 3], 2: [0]}
+std::map<int64_t, std::vector<int64_t>> parse_heads(const std::string& spec) {
+  std::map<int64_t, std::vector<int64_t>> heads;
+  auto number = [&](const std::string& text) -> int64_t {
+    size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || v < 0)
+      throw Error(
+          concat("--heads: '", text, "' is not a layer or head number (expected e.g. \"0:1,3;2:0\")"));
+    return v;
+  };
+  std::istringstream layers(spec);
+  for (std::string part; std::getline(layers, part, ';');) {
+    if (part.empty()) continue;
+    const size_t colon = part.find(':');
+    if (colon == std::string::npos)
+      throw Error(concat("--heads: '", part, "' has no ':' (expected LAYER:HEAD,HEAD,...)"));
+    std::vector<int64_t>& list = heads[number(part.substr(0, colon))];
+    std::istringstream items(part.substr(colon + 1));
+    for (std::string item; std::getline(items, item, ',');) list.push_back(number(item));
+  }
+  if (heads.empty()) throw Error("--heads names no heads (expected e.g. \"0:1,3;2:0\")");
+  return heads;
+}
+
+}  // namespace
+
+int run_prune(const std::vector<std::string>& argv) {
+  const Args args(argv, {"help"}, {"model", "heads", "out"});
+  if (args.flag("help")) {
+    std::cout << "usage: bertology prune --model DIR --heads \"0:1,3;2:0\" --out DIR\n"
+                 "\n"
+                 "Prunes the listed heads (layer:head,head;... with original head numbers; heads\n"
+                 "already pruned are skipped) and saves the model to the --out folder.\n";
+    return 0;
+  }
+  const auto heads = parse_heads(args.required("heads"));
+  auto model = load_model(args.required("model"));
+  model->prune_heads(heads);
+  model->save_pretrained(args.required("out"));
+  return 0;
+}
+
+}  // namespace bertology::cli
