@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <chrono>
+
 #include <bertology/autograd/autograd.h>
 
 using namespace bertology;
@@ -36,6 +38,31 @@ void BM_RawSgemm(benchmark::State& state) {
     benchmark::DoNotOptimize(c.data());
   }
   set_gflops(state, 2.0 * m * n * k);
+}
+
+// The library's matmul and a raw cblas_sgemm of the same shape, alternated inside one loop so
+// both see the same machine load; reports both rates and their ratio (acceptance: >= 0.95).
+void BM_MatmulVsRawSgemm(benchmark::State& state) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  Generator gen(0);
+  Tensor a = Tensor::randn({m, k}, gen), b = Tensor::randn({k, n}, gen);
+  std::vector<float> c(m * n);
+  double library_s = 0, raw_s = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(matmul(a, b).raw_data());
+    auto t1 = std::chrono::steady_clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data<float>(), k, b.data<float>(), n,
+                0.0f, c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+    auto t2 = std::chrono::steady_clock::now();
+    library_s += std::chrono::duration<double>(t1 - t0).count();
+    raw_s += std::chrono::duration<double>(t2 - t1).count();
+  }
+  const double flops = 2.0 * m * n * k * static_cast<double>(state.iterations());
+  state.counters["library_GFLOP/s"] = flops / library_s / 1e9;
+  state.counters["raw_sgemm_GFLOP/s"] = flops / raw_s / 1e9;
+  state.counters["ratio"] = raw_s / library_s;
 }
 
 // (B·H, S, D)·(B·H, D, S): one attention score product per head, as strided views of (B, S, H, D).
@@ -73,6 +100,7 @@ void BM_Gelu(benchmark::State& state) {
 
 BENCHMARK(BM_RawSgemm)->Args({1024, 768, 768})->Args({1024, 3072, 768})->Args({1024, 768, 3072})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LibraryMatmul)->Args({1024, 768, 768})->Args({1024, 3072, 768})->Args({1024, 768, 3072})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MatmulVsRawSgemm)->Args({1024, 768, 3072})->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_BatchedHeadScores)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Softmax)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LayerNorm)->Unit(benchmark::kMillisecond)->UseRealTime();

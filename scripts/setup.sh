@@ -6,7 +6,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BERTOLOGY_BUILD_DIR:-$root/build}"
 
 packages=(build-essential cmake pkg-config libopenblas-dev libtbb-dev libicu-dev
-          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+          python3-numpy)  # python3-numpy: a test checks that numpy.load reads our .npy files
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,7 +28,11 @@ Tensor map_unary(const Tensor& x, const char* op, const F& f) {
     loop.run([&](auto off, auto step, int64_t n) {
       T* op_ = o + off[0];
       const T* xp = xs + off[1];
-      for (int64_t i = 0; i < n; ++i) op_[i * step[0]] = static_cast<T>(f(xp[i * step[1]]));
+      if (step[0] == 1 && step[1] == 1) {  // the common contiguous case, vectorisable
+        for (int64_t i = 0; i < n; ++i) op_[i] = static_cast<T>(f(xp[i]));
+      } else {
+        for (int64_t i = 0; i < n; ++i) op_[i * step[0]] = static_cast<T>(f(xp[i * step[1]]));
+      }
     });
   });
   return out;
@@ -46,7 +50,14 @@ void run_binary(Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
     Out* op_ = o + off[0];
     const T* ap = as + off[1];
     const T* bp = bs + off[2];
-    for (int64_t i = 0; i < n; ++i) op_[i * step[0]] = static_cast<Out>(f(ap[i * step[1]], bp[i * step[2]]));
+    if (step[0] == 1 && step[1] == 1 && step[2] == 1) {
+      for (int64_t i = 0; i < n; ++i) op_[i] = static_cast<Out>(f(ap[i], bp[i]));
+    } else if (step[0] == 1 && step[1] == 1 && step[2] == 0) {  // a row plus a broadcast scalar
+      const T b0 = bp[0];
+      for (int64_t i = 0; i < n; ++i) op_[i] = static_cast<Out>(f(ap[i], b0));
+    } else {
+      for (int64_t i = 0; i < n; ++i) op_[i * step[0]] = static_cast<Out>(f(ap[i * step[1]], bp[i * step[2]]));
+    }
   });
 }
 
@@ -80,10 +91,14 @@ Tensor unary(Unary op, const Tensor& x) {
     case Unary::Sign: return map_unary(x, "sign", [](auto v) { return (v > 0) - (v < 0); });
     case Unary::Relu: return map_unary(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); });
     case Unary::GeluErf:
-      return map_unary(x, "gelu", [](auto v) { return 0.5 * v * (1.0 + std::erf(v * kInvSqrt2)); });
+      return map_unary(x, "gelu", [](auto v) {
+        using T = decltype(v);  // float math for float tensors
+        return T(0.5) * v * (T(1) + std::erf(v * T(kInvSqrt2)));
+      });
     case Unary::GeluTanh:
       return map_unary(x, "gelu", [](auto v) {
-        return 0.5 * v * (1.0 + std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v)));
+        using T = decltype(v);
+        return T(0.5) * v * (T(1) + std::tanh(T(kSqrt2OverPi) * (v + T(kGeluCubic) * v * v * v)));
       });
   }
   throw Error("unary: unknown op");
@@ -95,11 +110,11 @@ Tensor pow_scalar(const Tensor& x, double exponent) {
 }
 
 Tensor add_scalar(const Tensor& x, double s) {
-  return map_unary(x, "add", [s](auto v) { return v + s; });
+  return map_unary(x, "add", [s](auto v) { return v + static_cast<decltype(v)>(s); });
 }
 
 Tensor mul_scalar(const Tensor& x, double s) {
-  return map_unary(x, "mul", [s](auto v) { return v * s; });
+  return map_unary(x, "mul", [s](auto v) { return v * static_cast<decltype(v)>(s); });
 }
 
 Tensor binary(Binary op, const Tensor& a, const Tensor& b) {

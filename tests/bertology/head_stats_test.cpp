@@ -1,0 +1,119 @@
+// Head importance and entropy against the fixtures: `example` granularity equals the sum of
+// each example's own gradient (head_mask_grad_single.{b}) whatever the batch size; each
+// normalisation step equals importance_per_example_*; `batch` equals importance_batch_raw;
+// entropy equals attn_entropy.
+#include <gtest/gtest.h>
+
+#include <bertology/bertology/head_stats.h>
+#include <bertology/models/load_model.h>
+
+#include "models/model_test_util.h"
+
+using namespace bertology;
+using namespace bertology::model_testing;
+
+namespace {
+
+// The fixture's batch as EvalData: each row trimmed to its attention mask (padding is on the right).
+EvalData fixture_data(const StateDict& expected, TaskKind kind) {
+  EvalData data;
+  data.kind = kind;
+  data.task_name = kind == TaskKind::Classification ? "mnli" : (kind == TaskKind::Regression ? "sts-b" : "lm");
+  const Tensor& ids = expected.at("input.input_ids");
+  const Tensor& mask = expected.at("input.attention_mask");
+  const int64_t b = ids.size(0), s = ids.size(1);
+  std::vector<int64_t> all_ids = ids.to_vector<int64_t>(), all_mask = mask.to_vector<int64_t>();
+  std::vector<int64_t> types = expected.count("input.token_type_ids")
+                                   ? expected.at("input.token_type_ids").to_vector<int64_t>()
+                                   : std::vector<int64_t>();
+  std::vector<double> labels = expected.at("input.labels").to_vector<double>();
+  for (int64_t i = 0; i < b; ++i) {
+    EvalExample ex;
+    for (int64_t t = 0; t < s && all_mask[i * s + t]; ++t) {
+      ex.input_ids.push_back(all_ids[i * s + t]);
+      if (!types.empty()) ex.token_type_ids.push_back(types[i * s + t]);
+      if (kind == TaskKind::CausalLM || kind == TaskKind::MaskedLM)
+        ex.token_labels.push_back(static_cast<int64_t>(labels[i * s + t]));
+    }
+    if (kind == TaskKind::Classification) ex.label = static_cast<int64_t>(labels[i]);
+    if (kind == TaskKind::Regression) ex.score = labels[i];
+    data.examples.push_back(ex);
+  }
+  return data;
+}
+
+struct Family {
+  std::string name;
+  TaskKind kind;
+};
+
+void PrintTo(const Family& f, std::ostream* out) { *out << f.name; }
+
+class HeadStatsFixture : public ::testing::TestWithParam<Family> {};
+
+TEST_P(HeadStatsFixture, ExampleImportanceIsBatchSizeFreeAndMatchesSingleExampleGradients) {
+  const Family& f = GetParam();
+  StateDict expected = expected_outputs(f.name);
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture(f.name + "/model"));
+  EvalData data = fixture_data(expected, f.kind);
+  const int64_t n = static_cast<int64_t>(data.examples.size());
+
+  // Σ_b |head_mask_grad_single.b|: the paper's definition, from the reference.
+  Tensor reference_sum;
+  for (int64_t b = 0; b < n; ++b) {
+    Tensor g = abs(expected.at("head_mask_grad_single." + std::to_string(b)));
+    reference_sum = reference_sum.defined() ? reference_sum + g : g;
+  }
+  for (int64_t batch_size : {int64_t{1}, int64_t{2}, n}) {
+    HeadStatsOptions options;
+    options.batch_size = batch_size;
+    HeadStats stats = compute_head_stats(*model, data, options);
+    EXPECT_LT(relative_error(stats.importance_sum, reference_sum), 1e-4) << f.name << " batch size " << batch_size;
+    EXPECT_LT(relative_error(normalize_importance(stats.importance_sum, stats.tokens, {true, false, false}),
+                             expected.at("importance_per_example_raw")), 1e-4);
+    EXPECT_LT(relative_error(normalize_importance(stats.importance_sum, stats.tokens, {true, true, false}),
+                             expected.at("importance_per_example_layernorm")), 1e-4);
+    EXPECT_LT(relative_error(normalize_importance(stats.importance_sum, stats.tokens, {}),
+                             expected.at("importance_per_example_normalized")), 1e-4);
+    EXPECT_LT(relative_error(stats.entropy, expected.at("attn_entropy")), 1e-5) << f.name;
+  }
+}
+
+TEST_P(HeadStatsFixture, BatchGranularityMatchesTheModelLossGradient) {
+  const Family& f = GetParam();
+  StateDict expected = expected_outputs(f.name);
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture(f.name + "/model"));
+  EvalData data = fixture_data(expected, f.kind);
+  HeadStatsOptions options;
+  options.granularity = Granularity::Batch;
+  options.compute_entropy = false;
+  options.batch_size = static_cast<int64_t>(data.examples.size());
+  HeadStats stats = compute_head_stats(*model, data, options);
+  EXPECT_LT(relative_error(normalize_importance(stats.importance_sum, stats.tokens, {true, false, false}),
+                           expected.at("importance_batch_raw")), 1e-4);
+}
+
+TEST_P(HeadStatsFixture, TokenGranularityBoundsExampleGranularity) {
+  // |Σ_t a_t| <= Σ_t |a_t|: token importance is at least example importance, head by head.
+  const Family& f = GetParam();
+  StateDict expected = expected_outputs(f.name);
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture(f.name + "/model"));
+  EvalData data = fixture_data(expected, f.kind);
+  HeadStatsOptions options;
+  options.compute_entropy = false;
+  HeadStats example = compute_head_stats(*model, data, options);
+  options.granularity = Granularity::Token;
+  HeadStats token = compute_head_stats(*model, data, options);
+  std::vector<double> e = example.importance_sum.to_vector<double>(), t = token.importance_sum.to_vector<double>();
+  for (size_t i = 0; i < e.size(); ++i) EXPECT_GE(t[i], e[i] * (1 - 1e-4)) << "head " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, HeadStatsFixture,
+                         ::testing::Values(Family{"bert_small", TaskKind::Classification},
+                                           Family{"bert_regression", TaskKind::Regression},
+                                           Family{"bert_mlm", TaskKind::MaskedLM},
+                                           Family{"gpt2_lm", TaskKind::CausalLM},
+                                           Family{"openai_gpt_lm", TaskKind::CausalLM}),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace

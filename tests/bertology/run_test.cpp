@@ -1,0 +1,246 @@
+// `bertology run` end to end on the fixture models: a BERT classifier on GLUE-format data
+// written by the test, GPT-2 and OpenAI GPT in language-model mode. Checks the output files
+// against results.json, the pruned model's score against the masked score, and bad inputs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <bertology/bertology/npy.h>
+#include <bertology/bertology/run.h>
+#include <bertology/models/load_model.h>
+#include <nlohmann/json.hpp>
+
+#include "models/model_test_util.h"
+
+using namespace bertology;
+using namespace bertology::model_testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kWords = {"the", "cat", "dog", "sat", "on", "mat", "a", "red", "big", "ran",
+                                         "to", "house", "is", "was", "not", "and", "it", "he", "she", "saw"};
+
+void write(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// A copy of a fixture model with a tokenizer whose ids fit its small vocabulary.
+std::string model_with_tokenizer(const TempDir& dir, const std::string& family) {
+  fs::path model = fs::path(dir.path()) / family;
+  fs::copy(fixture(family + "/model"), model, fs::copy_options::recursive);
+  if (family.rfind("bert", 0) == 0) {
+    std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n.\n";
+    for (const std::string& w : kWords) vocab += w + "\n";
+    write(model / "vocab.txt", vocab);
+  } else {
+    // Single letters, "." and (GPT-2) the space symbol get ids below the model's small vocabulary;
+    // no merges. GPT-2's byte-level vocabulary must still name all 256 byte symbols: the ones
+    // the text never uses get ids past the model's vocabulary.
+    const bool gpt2 = family == "gpt2_lm";
+    nlohmann::json vocab;
+    int id = 0;
+    for (char c = 'a'; c <= 'z'; ++c) vocab[gpt2 ? std::string(1, c) : std::string(1, c) + "</w>"] = id++;
+    if (gpt2) {
+      vocab["."] = id++;
+      vocab["\xC4\xA0"] = id++;  // U+0120, the byte-level symbol of a space
+      int next = 1000, extra = 0;
+      for (int b = 0; b < 256; ++b) {
+        bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
+        unsigned code = printable ? static_cast<unsigned>(b) : 256u + static_cast<unsigned>(extra++);
+        std::string symbol;  // UTF-8 of the code point
+        if (code < 0x80) symbol = std::string(1, static_cast<char>(code));
+        else {
+          symbol += static_cast<char>(0xC0 | (code >> 6));
+          symbol += static_cast<char>(0x80 | (code & 0x3F));
+        }
+        if (!vocab.contains(symbol)) vocab[symbol] = next++;
+      }
+      vocab["<|endoftext|>"] = id++;
+    } else {
+      for (char c = 'a'; c <= 'z'; ++c) vocab[std::string(1, c)] = id++;
+      vocab[".</w>"] = id++;
+      vocab["<unk>"] = id++;
+    }
+    write(model / "vocab.json", vocab.dump());
+    write(model / "merges.txt", "#version: 0.2\n");
+  }
+  return model.string();
+}
+
+std::string sentence(int i, int length) {
+  std::string s;
+  for (int k = 0; k < length; ++k) s += (k ? " " : "") + kWords[(i * 7 + k * 3) % kWords.size()];
+  return s + " .";
+}
+
+// An MNLI dev_matched.tsv: sentence1 in column 8, sentence2 in column 9, gold label last.
+std::string mnli_dir(const TempDir& dir, int rows) {
+  fs::path data = fs::path(dir.path()) / "mnli";
+  fs::create_directories(data);
+  const char* labels[] = {"contradiction", "entailment", "neutral"};
+  std::string tsv = "index\tpromptID\tpairID\tgenre\ts1b\ts2b\ts1p\ts2p\tsentence1\tsentence2\tlabel1\tgold_label\n";
+  for (int i = 0; i < rows; ++i)
+    tsv += std::to_string(i) + "\t0\t0\tfiction\t-\t-\t-\t-\t" + sentence(i, 4 + i % 5) + "\t" + sentence(i + 3, 3 + i % 4) +
+           "\t" + labels[i % 3] + "\t" + labels[(i * 5) % 3] + "\n";
+  write(data / "dev_matched.tsv", tsv);
+  return data.string();
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// Checks a .npy output against the same table in results.json.
+void expect_npy_matches(const fs::path& npy, const nlohmann::json& table) {
+  Tensor t = load_npy(npy.string());
+  ASSERT_EQ(t.dim(), 2) << npy;
+  ASSERT_EQ(t.size(0), static_cast<int64_t>(table.size()));
+  std::vector<double> v = t.to_vector<double>();
+  for (int64_t l = 0; l < t.size(0); ++l)
+    for (int64_t h = 0; h < t.size(1); ++h)
+      EXPECT_NEAR(v[l * t.size(1) + h], table[l][h].get<double>(), 1e-6 * (1 + std::abs(v[l * t.size(1) + h]))) << npy;
+}
+
+RunOptions base_options(const std::string& model, const std::string& out) {
+  RunOptions o;
+  o.model_dir = model;
+  o.output_dir = out;
+  o.batch_size = 4;
+  o.max_seq_length = 32;
+  return o;
+}
+
+}  // namespace
+
+TEST(Run, BertOnGlueWritesEveryOutputAndPrunedScoreEqualsMaskedScore) {
+  TempDir dir;
+  RunOptions o = base_options(model_with_tokenizer(dir, "bert_small"), dir.file("out"));
+  o.task = "mnli";
+  o.data_dir = mnli_dir(dir, 24);
+  o.try_masking = true;
+  o.masking_threshold = 0.5;
+  o.masking_amount = 0.2;
+  std::vector<std::string> log;
+  RunObserver observer;
+  observer.log = [&](const std::string& line) { log.push_back(line); };
+  RunSummary s = run_bertology(o, observer);
+
+  const fs::path out = o.output_dir;
+  for (const char* f : {"attn_entropy.npy", "head_importance.npy", "head_mask.npy", "results.json",
+                        "pruned_model/config.json", "pruned_model/model.safetensors"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  nlohmann::json results = read_json(out / "results.json");
+  expect_npy_matches(out / "attn_entropy.npy", results["attn_entropy"]);
+  expect_npy_matches(out / "head_importance.npy", results["head_importance"]);
+  expect_npy_matches(out / "head_mask.npy", results["head_mask"]);
+  EXPECT_EQ(results["task"]["metric"], "acc");
+  EXPECT_DOUBLE_EQ(results["original_score"].get<double>(), s.original_score);
+  ASSERT_TRUE(results.contains("masking"));
+  EXPECT_NEAR(results["pruning"]["score_masked"].get<double>(), results["pruning"]["score_pruned"].get<double>(), 1e-9);
+  EXPECT_LT(results["pruning"]["parameters_after"].get<int64_t>(),
+            results["pruning"]["parameters_before"].get<int64_t>() + 1);
+  EXPECT_TRUE(results["versions"].contains("bertology"));
+
+  // The pruned folder reloads with the pruned shapes and scores what the masked model scored.
+  std::unique_ptr<PreTrainedModel> pruned = load_model((out / "pruned_model").string());
+  int64_t kept = 0;
+  for (int64_t l = 0; l < pruned->num_layers(); ++l) kept += static_cast<int64_t>(pruned->kept_heads(l).size());
+  EXPECT_EQ(kept, pruned->num_layers() * pruned->num_heads() - s.heads_masked);
+  RunOptions again = o;
+  again.model_dir = (out / "pruned_model").string();
+  fs::copy_file(fs::path(o.model_dir) / "vocab.txt", out / "pruned_model" / "vocab.txt");
+  again.output_dir = dir.file("out_pruned");
+  again.try_masking = false;
+  RunSummary reloaded = run_bertology(again);
+  EXPECT_NEAR(reloaded.original_score, results["pruning"]["score_masked"].get<double>(), 1e-9);
+
+  bool printed_table = false;
+  for (const std::string& line : log) printed_table |= line.find("lv, h >") != std::string::npos;
+  EXPECT_TRUE(printed_table);
+}
+
+class RunLanguageModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RunLanguageModel, WritesOutputsScoredByPerplexity) {
+  TempDir dir;
+  RunOptions o = base_options(model_with_tokenizer(dir, GetParam()), dir.file("out"));
+  o.task = "lm";
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += sentence(i, 6) + " ";
+  write(dir.file("dev.txt"), text);
+  o.data_file = dir.file("dev.txt");
+  o.try_masking = true;
+  o.masking_threshold = 0.5;
+  RunSummary s = run_bertology(o);
+  EXPECT_EQ(s.metric_name, "perplexity");
+  EXPECT_GT(s.original_score, 1.0);
+  nlohmann::json results = read_json(fs::path(o.output_dir) / "results.json");
+  expect_npy_matches(fs::path(o.output_dir) / "attn_entropy.npy", results["attn_entropy"]);
+  expect_npy_matches(fs::path(o.output_dir) / "head_importance.npy", results["head_importance"]);
+  expect_npy_matches(fs::path(o.output_dir) / "head_mask.npy", results["head_mask"]);
+  // Lower is better: the final perplexity stays within original / threshold.
+  EXPECT_LE(s.final_score, s.original_score / 0.5 + 1e-9);
+  EXPECT_NEAR(results["pruning"]["score_masked"].get<double>(), results["pruning"]["score_pruned"].get<double>(),
+              1e-6 * s.original_score);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, RunLanguageModel, ::testing::Values("gpt2_lm", "openai_gpt_lm", "bert_mlm"));
+
+TEST(Run, BadInputsGiveOneClearError) {
+  TempDir dir;
+  const std::string model = model_with_tokenizer(dir, "bert_small");
+  const std::string data = mnli_dir(dir, 6);
+  auto error = [&](const std::function<void(RunOptions&)>& change) {
+    RunOptions o = base_options(model, dir.file("out"));
+    o.task = "mnli";
+    o.data_dir = data;
+    change(o);
+    return error_of([&] { run_bertology(o); });
+  };
+  EXPECT_NE(error([&](RunOptions& o) { o.data_dir = dir.file("missing"); }).find("missing"), std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.task = "sts-b"; }).find("num_labels = 3 but task sts-b has 1"),
+            std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.try_masking = true, o.masking_threshold = 1.0; })
+                .find("--masking-threshold must be in (0, 1), got 1"),
+            std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.try_masking = true, o.masking_amount = 0; })
+                .find("--masking-amount must be in (0, 1), got 0"),
+            std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.task = "lm"; }).find("--task lm needs a language-model head"),
+            std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.metric_name = "f1"; }).find("metric 'f1' is not reported for task mnli"),
+            std::string::npos);
+  // Wrong column count: the line number is in the message.
+  write(fs::path(data) / "dev_matched.tsv", "header\nonly\ttwo\n");
+  EXPECT_NE(error([](RunOptions&) {}).find(":2"), std::string::npos);
+  // An existing output dir is refused unless asked, and never half-written.
+  fs::create_directories(dir.file("out"));
+  EXPECT_NE(error([](RunOptions&) {}).find("output dir exists (pass --overwrite-output-dir"), std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.output_dir = model, o.overwrite_output_dir = true; })
+                .find("refusing to overwrite the input model"),
+            std::string::npos);
+}
+
+TEST(Run, CommandLineRunsOnAFixtureModel) {
+  TempDir dir;
+  const std::string model = model_with_tokenizer(dir, "bert_small");
+  const std::string data = mnli_dir(dir, 8);
+  const std::string cmd = std::string(BERTOLOGY_CLI) + " run --model " + model + " --task mnli --data-dir " + data +
+                          " --output-dir " + dir.file("out") + " --quiet --batch-size 3 > " + dir.file("log") + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ASSERT_TRUE(fs::exists(dir.file("out/results.json")));
+  EXPECT_NE(read_json(dir.file("out/results.json"))["command_line"].get<std::string>().find("run --model"),
+            std::string::npos);
+  const std::string bad = std::string(BERTOLOGY_CLI) + " run --model " + model + " --task nope --data-dir " + data +
+                          " --output-dir " + dir.file("out2") + " > " + dir.file("err") + " 2>&1";
+  EXPECT_NE(std::system(bad.c_str()), 0);
+  std::ifstream err(dir.file("err"));
+  std::string line;
+  std::getline(err, line);
+  EXPECT_NE(line.find("bertology run: error: "), std::string::npos) << line;
+  EXPECT_FALSE(fs::exists(dir.file("out2")));
+}
