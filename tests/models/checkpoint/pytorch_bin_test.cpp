@@ -146,5 +146,21 @@ TEST(PytorchBin, OldBertLayerNormNamesAreRenamed) {
   EXPECT_EQ(checkpoint.tensors.at("bert.embeddings.LayerNorm.bias").to_vector<float>(), (std::vector<float>{2.5, 3.5}));
 }
 
+TEST(PytorchBin, ShardedBinCheckpoint) {
+  ScratchDir dir;
+  for (const std::string name : {"a", "b"}) {
+    PickleWriter p;
+    p.proto(2).empty_dict().unicode(name).tensor("FloatStorage", "0", 12, name == "a" ? 0 : 6, {3}, {1}).setitem().stop();
+    write_bytes(dir.file("pytorch_model-" + name + ".bin"),
+                make_zip({{"archive/data.pkl", p.bytes()}, {"archive/data/0", kStorages[0].second}}));
+  }
+  write_bytes(dir.file("pytorch_model.bin.index.json"),
+              R"({"metadata": {}, "weight_map": {"a": "pytorch_model-a.bin", "b": "pytorch_model-b.bin"}})");
+  const Checkpoint checkpoint = load_checkpoint(dir.path());
+  EXPECT_EQ(checkpoint.source, dir.file("pytorch_model.bin.index.json") + " (2 shards)");
+  EXPECT_EQ(checkpoint.tensors.at("a").to_vector<float>(), (std::vector<float>{0.5, 1.5, 2.5}));
+  EXPECT_EQ(checkpoint.tensors.at("b").to_vector<float>(), (std::vector<float>{6.5, 7.5, 8.5}));
+}
+
 }  // namespace
 }  // namespace bertology
