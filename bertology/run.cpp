@@ -18,6 +18,8 @@
 #include <iomanip>
 #include <numeric>
 #include <sstream>
+#include <cerrno>
+#include <csignal>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -106,6 +108,27 @@ struct ScratchDir {
   }
 };
 
+// Outputs are built in a hidden sibling folder ".NAME.partial-PID" and renamed into place at the
+// end, so a run that fails or is killed never leaves a half-written output folder.
+fs::path scratch_dir_for(const fs::path& output, pid_t pid) {
+  return output.parent_path() / concat(".", output.filename().string(), ".partial-", pid);
+}
+
+// A run killed outright (SIGKILL) cannot clean up: the next run for the same output removes the
+// scratch folders of processes that no longer exist.
+void remove_stale_scratch_dirs(const fs::path& output) {
+  const std::string prefix = concat(".", output.filename().string(), ".partial-");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(output.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+  }
+}
+
 std::string format_seconds(double s) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(2) << s << " s";
@@ -153,7 +176,8 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
       throw Error(concat("--masking-amount must be in (0, 1), got ", o.masking_amount));
   }
   if (o.output_dir.empty()) throw Error("--output-dir is required");
-  const fs::path output = fs::absolute(o.output_dir);
+  fs::path output = fs::absolute(o.output_dir).lexically_normal();
+  if (output.filename().empty()) output = output.parent_path();  // "out/" names the folder "out"
   if (fs::exists(output) && !o.overwrite_output_dir)
     throw Error(concat(o.output_dir, ": output dir exists (pass --overwrite-output-dir to replace it)"));
   if (fs::exists(output) && fs::equivalent(output, fs::absolute(o.model_dir)))
@@ -209,8 +233,8 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   // 3. Iterative masking, then pruning of the final mask.
   RunSummary summary{metric, original_score, original_score, 0, 0, output.string()};
   Tensor final_mask = Tensor::ones({model->num_layers(), model->num_heads()});
-  fs::path scratch_path = output;
-  scratch_path += concat(".partial-", ::getpid());
+  remove_stale_scratch_dirs(output);
+  const fs::path scratch_path = scratch_dir_for(output, ::getpid());
   fs::remove_all(scratch_path);
   fs::create_directories(scratch_path);
   ScratchDir scratch{scratch_path};

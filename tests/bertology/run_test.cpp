@@ -3,8 +3,11 @@
 // against results.json, the pruned model's score against the masked score, and bad inputs.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include <bertology/bertology/npy.h>
 #include <bertology/bertology/run.h>
@@ -243,4 +246,52 @@ TEST(Run, CommandLineRunsOnAFixtureModel) {
   std::getline(err, line);
   EXPECT_NE(line.find("bertology run: error: "), std::string::npos) << line;
   EXPECT_FALSE(fs::exists(dir.file("out2")));
+}
+
+TEST(Run, KilledRunLeavesNoPartialOutputAndTheModelUntouched) {
+  TempDir dir;
+  const std::string model = model_with_tokenizer(dir, "bert_small");
+  const std::string data = mnli_dir(dir, 4000);  // long enough to be killed mid-way
+  auto snapshot = [&] {
+    std::string all;
+    for (const auto& e : fs::recursive_directory_iterator(model))
+      if (e.is_regular_file()) {
+        std::ifstream in(e.path(), std::ios::binary);
+        all += e.path().string() + std::string(std::istreambuf_iterator<char>(in), {});
+      }
+    return all;
+  };
+  const std::string before = snapshot();
+  const std::string out = dir.file("out");
+  const std::string cmd = std::string(BERTOLOGY_CLI) + " run --model " + model + " --task mnli --data-dir " + data +
+                          " --output-dir " + out + " --try-masking --quiet > /dev/null 2>&1 & echo $!";
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  long pid = 0;
+  ASSERT_EQ(std::fscanf(pipe, "%ld", &pid), 1);
+  ::pclose(pipe);
+  // Kill it once its scratch folder exists (the run is under way), or after 20 s at most.
+  const std::string scratch_prefix = ".out.partial-";
+  for (int i = 0; i < 400; ++i) {
+    bool started = false;
+    for (const auto& e : fs::directory_iterator(dir.path()))
+      started |= e.path().filename().string().rfind(scratch_prefix, 0) == 0;
+    if (started) break;
+    ::usleep(50 * 1000);
+  }
+  ::usleep(200 * 1000);
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  for (int i = 0; i < 100 && ::kill(static_cast<pid_t>(pid), 0) == 0; ++i) ::usleep(20 * 1000);
+
+  EXPECT_FALSE(fs::exists(out)) << "a killed run must not leave an output folder";
+  EXPECT_EQ(snapshot(), before) << "the input model changed";
+  // The next run removes the dead run's scratch folder and completes.
+  RunOptions o = base_options(model, out);
+  o.task = "mnli";
+  o.data_dir = data;
+  o.data_subset = 8;
+  run_bertology(o);
+  EXPECT_TRUE(fs::exists(fs::path(out) / "results.json"));
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    EXPECT_NE(e.path().filename().string().rfind(scratch_prefix, 0), 0u) << e.path();
 }
