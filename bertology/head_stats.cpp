@@ -2,6 +2,7 @@
 // ∂loss/∂ξ by one backward that computes nothing but the mask's gradient, then |·| summed.
 #include <bertology/autograd/autograd.h>
 #include <bertology/bertology/head_stats.h>
+#include <bertology/tensor/kernels/kernels.h>
 
 #include <chrono>
 #include <cmath>
@@ -188,6 +189,10 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
       out = model.forward(in, fo);
       losses = per_example_loss(out, in, data, begin);  // (B): each example's own loss
     }
+    // A NaN or Inf loss would silently poison every importance score: stop and say where.
+    if (int64_t bad = kernels::first_non_finite(losses); bad >= 0)
+      throw Error(concat("the loss of example ", begin + bad, " is not finite (", losses.to_vector<double>()[bad],
+                         "): check the model's weights and the inputs"));
     // Scored tokens per example: 1 for a classifier, the labelled tokens of a language model.
     std::vector<float> counts(b, 1.0f);
     if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
@@ -213,6 +218,9 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
         add_token_importance(out.contexts, mask_lh, model, importance);
       } else {
         Tensor g = grad(loss, {xi})[0];                                        // (B, L, H) or (L, H)
+        if (int64_t bad = kernels::first_non_finite(g); bad >= 0)
+          throw Error(concat("the head-mask gradient is not finite at layer ", (bad / heads) % layers, ", head ",
+                             bad % heads, " (batch starting at example ", begin, ")"));
         std::vector<double> abs_g = abs(g).to_vector<double>();
         for (size_t k = 0; k < abs_g.size(); ++k) importance[k % (layers * heads)] += abs_g[k];
       }

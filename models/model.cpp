@@ -1,6 +1,7 @@
 // PreTrainedModel's shared machinery: parameters by HF name, loading a state dict with shape
 // checks, HF's weight initialisation, input checks, the attention setup and head pruning.
 #include <bertology/models/model.h>
+#include <bertology/tensor/kernels/kernels.h>
 
 #include <algorithm>
 #include <cmath>
@@ -127,6 +128,9 @@ void PreTrainedModel::load_state_dict(const StateDict& weights, const std::strin
     if (!is_floating(t.dtype()))
       throw Error(concat(where, ": tensor '", *key, "' has dtype ", dtype_name(t.dtype()),
                          ", expected a float type"));
+    if (int64_t bad = kernels::first_non_finite(t); bad >= 0)
+      throw Error(concat(where, ": tensor '", *key, "' holds a non-finite value (", t.contiguous().to_vector<double>()[bad],
+                         ") at element ", bad));
     const bool requires_grad = p.requires_grad();
     p = t.detach()
             .to(compute)

@@ -37,6 +37,8 @@ void axpy_(Tensor& y, double alpha, const Tensor& x);
 enum class Reduce { Sum, Max };
 Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& dims, bool keepdim);
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim);
+// Row-major index of the first NaN or ±Inf element, or -1 when every element is finite.
+int64_t first_non_finite(const Tensor& x);
 // Normalised, sorted, de-duplicated dims (all dims when empty).
 std::vector<int64_t> reduction_dims(const Tensor& x, const std::vector<int64_t>& dims, const char* op);
 

@@ -6,6 +6,7 @@
 #include <bertology/tensor/parallel.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace bertology::kernels {
@@ -140,6 +141,22 @@ Tensor argmax(const Tensor& x, int64_t dim_in, bool keepdim) {
     });
   });
   return out;
+}
+
+int64_t first_non_finite(const Tensor& x_in) {
+  if (!is_floating(x_in.dtype())) return -1;
+  Tensor x = contiguous(x_in);
+  int64_t found = -1;
+  dispatch_floating(x.dtype(), "first_non_finite", [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = x.data<T>();
+    for (int64_t i = 0, n = x.numel(); i < n; ++i)
+      if (!std::isfinite(p[i])) {
+        found = i;
+        return;
+      }
+  });
+  return found;
 }
 
 }  // namespace bertology::kernels

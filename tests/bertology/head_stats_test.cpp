@@ -117,3 +117,25 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, HeadStatsFixture,
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
+
+TEST(HeadStatsGuards, NonFiniteWeightsAndLossesAreReportedWithWhere) {
+  // A checkpoint holding a NaN is refused at load, naming the tensor.
+  TempDir dir;
+  std::filesystem::copy(fixture("bert_small/model"), dir.file("m"), std::filesystem::copy_options::recursive);
+  StateDict weights = read_safetensors(dir.file("m/model.safetensors")).tensors;
+  Tensor& w = weights.at("bert.encoder.layer.1.attention.self.query.weight");
+  w = w.clone();
+  w.data<float>()[5] = std::nanf("");
+  write_safetensors(dir.file("m/model.safetensors"), weights, {});
+  std::string message = error_of([&] { load_model(dir.file("m")); });
+  EXPECT_NE(message.find("tensor 'bert.encoder.layer.1.attention.self.query.weight' holds a non-finite value"),
+            std::string::npos) << message;
+
+  // Weights that overflow make the loss infinite: the statistics pass stops and says which example.
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture("bert_small/model"));
+  model->parameter("classifier.weight").detach().fill_(3e38);
+  StateDict expected = expected_outputs("bert_small");
+  EvalData data = fixture_data(expected, TaskKind::Classification);
+  message = error_of([&] { compute_head_stats(*model, data, HeadStatsOptions{}); });
+  EXPECT_NE(message.find("is not finite"), std::string::npos) << message;
+}
