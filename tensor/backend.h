@@ -8,7 +8,8 @@
 namespace bertology {
 
 struct Backend {
-  void* (*allocate)(size_t nbytes);        // zero-initialised
+  void* (*allocate)(size_t nbytes);        // uninitialised
+  void (*fill_zero)(void* data, size_t nbytes);
   void (*release)(void* data);
   void (*copy)(void* dst, const void* src, size_t nbytes);
 };

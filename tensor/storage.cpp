@@ -15,13 +15,13 @@ void* cpu_allocate(size_t nbytes) {
   size_t rounded = (nbytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
   if (!p) throw Error(concat("out of memory allocating ", nbytes, " bytes"));
-  std::memset(p, 0, rounded == 0 ? 64 : rounded);
   return p;
 }
+void cpu_fill_zero(void* p, size_t n) { std::memset(p, 0, n); }
 void cpu_release(void* p) { std::free(p); }
 void cpu_copy(void* dst, const void* src, size_t n) { std::memcpy(dst, src, n); }
 
-const Backend kCpuBackend{cpu_allocate, cpu_release, cpu_copy};
+const Backend kCpuBackend{cpu_allocate, cpu_fill_zero, cpu_release, cpu_copy};
 
 }  // namespace
 
@@ -34,9 +34,10 @@ void require_cpu(Device device, const char* op) {
   if (!device.is_cpu()) throw Error(concat(op, ": not implemented for device ", device.str()));
 }
 
-Storage::Storage(size_t nbytes, Device device)
+Storage::Storage(size_t nbytes, Device device, bool zeroed)
     : data_(backend_for(device).allocate(nbytes)), nbytes_(nbytes), device_(device) {
   release_ = backend_for(device).release;
+  if (zeroed) backend_for(device).fill_zero(data_, nbytes);
 }
 
 Storage::Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> release)

@@ -12,8 +12,8 @@ namespace bertology {
 
 class Storage {
  public:
-  // Allocates nbytes (zero-initialised) on device through its backend.
-  Storage(size_t nbytes, Device device);
+  // Allocates nbytes on device through its backend; zero-filled when `zeroed`.
+  Storage(size_t nbytes, Device device, bool zeroed = false);
   // Adopts memory owned elsewhere (e.g. a memory-mapped checkpoint); release() runs when the
   // last tensor using it goes away.
   Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> release);

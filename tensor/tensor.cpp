@@ -1,5 +1,6 @@
 // Tensor creation, metadata, element access, conversions and printing. Views and autograd
 // methods are defined in autograd/ (they record graph nodes).
+#include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/tensor.h>
 
@@ -69,7 +70,9 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
-  return empty(shape, dtype, device);  // storage is zero-initialised
+  Tensor t = empty(shape, dtype, device);
+  backend_for(device).fill_zero(t.storage()->data(), t.storage()->nbytes());
+  return t;
 }
 
 Tensor Tensor::ones(const Shape& shape, DType dtype, Device device) {

@@ -7,7 +7,8 @@
 
 #include <cmath>
 #include <limits>
-#include <mutex>
+#include <algorithm>
+#include <vector>
 
 namespace bertology::kernels {
 namespace {
@@ -173,44 +174,55 @@ LayerNormGrads layer_norm_backward(const Tensor& dy_in, const Tensor& x_in, cons
   if (need_dx) g.dx = Tensor::empty(x.sizes(), x.dtype());
   if (need_dweight) g.dweight = Tensor::zeros({r.width}, x.dtype());
   if (need_dbias) g.dbias = Tensor::zeros({r.width}, x.dtype());
-  std::mutex merge;
+  // dweight/dbias sum over rows: each fixed block of rows gets its own partial sums, added in
+  // block order afterwards, so the result is the same bits whatever the thread timing.
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (r.count + kBlock - 1) / kBlock;
+  const bool need_partials = need_dweight || need_dbias;
+  std::vector<double> dw_parts(need_dweight ? blocks * r.width : 0), db_parts(need_dbias ? blocks * r.width : 0);
   dispatch_floating(x.dtype(), "layer_norm_backward", [&](auto tag) {
     using T = decltype(tag);
     const T *xs = x.data<T>(), *gs = dy.data<T>(), *ms = mean.data<T>(), *rs = rstd.data<T>();
     const T* ws = w.defined() ? w.data<T>() : nullptr;
     T* dxs = need_dx ? g.dx.data<T>() : nullptr;
-    parallel_for(r.count, row_grain(r.width), [&](int64_t begin, int64_t end) {
-      std::vector<double> dw(need_dweight ? r.width : 0), db(need_dbias ? r.width : 0);
-      for (int64_t i = begin; i < end; ++i) {
-        const T *xr = xs + i * r.width, *gr = gs + i * r.width;
-        const double m = ms[i], rstd = rs[i];
-        double sum_g = 0, sum_gx = 0;  // Σ dxhat and Σ dxhat·xhat
-        for (int64_t j = 0; j < r.width; ++j) {
-          double xhat = (xr[j] - m) * rstd;
-          double gj = ws ? gr[j] * ws[j] : gr[j];
-          sum_g += gj;
-          sum_gx += gj * xhat;
-          if (need_dweight) dw[j] += gr[j] * xhat;
-          if (need_dbias) db[j] += gr[j];
-        }
-        if (dxs) {
-          const double inv_n = 1.0 / static_cast<double>(r.width);
-          T* o = dxs + i * r.width;
+    parallel_for(blocks, 1, [&](int64_t block_begin, int64_t block_end) {
+      for (int64_t blk = block_begin; blk < block_end; ++blk) {
+        double* dw = need_dweight ? dw_parts.data() + blk * r.width : nullptr;
+        double* db = need_dbias ? db_parts.data() + blk * r.width : nullptr;
+        for (int64_t i = blk * kBlock; i < std::min(r.count, (blk + 1) * kBlock); ++i) {
+          const T *xr = xs + i * r.width, *gr = gs + i * r.width;
+          const double m = ms[i], rstd = rs[i];
+          double sum_g = 0, sum_gx = 0;  // Σ dxhat and Σ dxhat·xhat
           for (int64_t j = 0; j < r.width; ++j) {
             double xhat = (xr[j] - m) * rstd;
             double gj = ws ? gr[j] * ws[j] : gr[j];
-            o[j] = static_cast<T>(rstd * (gj - sum_g * inv_n - xhat * sum_gx * inv_n));
+            sum_g += gj;
+            sum_gx += gj * xhat;
+            if (dw) dw[j] += gr[j] * xhat;
+            if (db) db[j] += gr[j];
+          }
+          if (dxs) {
+            const double inv_n = 1.0 / static_cast<double>(r.width);
+            T* o = dxs + i * r.width;
+            for (int64_t j = 0; j < r.width; ++j) {
+              double xhat = (xr[j] - m) * rstd;
+              double gj = ws ? gr[j] * ws[j] : gr[j];
+              o[j] = static_cast<T>(rstd * (gj - sum_g * inv_n - xhat * sum_gx * inv_n));
+            }
           }
         }
       }
-      if (need_dweight || need_dbias) {
-        std::lock_guard<std::mutex> lock(merge);
-        for (int64_t j = 0; j < r.width; ++j) {
-          if (need_dweight) g.dweight.data<T>()[j] += static_cast<T>(dw[j]);
-          if (need_dbias) g.dbias.data<T>()[j] += static_cast<T>(db[j]);
-        }
-      }
     });
+    if (!need_partials) return;
+    for (int64_t j = 0; j < r.width; ++j) {
+      double dw_total = 0, db_total = 0;
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        if (need_dweight) dw_total += dw_parts[blk * r.width + j];
+        if (need_dbias) db_total += db_parts[blk * r.width + j];
+      }
+      if (need_dweight) g.dweight.data<T>()[j] = static_cast<T>(dw_total);
+      if (need_dbias) g.dbias.data<T>()[j] = static_cast<T>(db_total);
+    }
   });
   return g;
 }

@@ -181,3 +181,19 @@ TEST(Tensor, ThreadSetting) {
   set_num_threads(before);
   expect_message([] { set_num_threads(0); }, "set_num_threads: need at least 1 thread");
 }
+
+TEST(Tensor, LayerNormWeightGradientIsTheSameBitsEveryRun) {
+  // Row sums are split into fixed blocks added in order, whatever the thread timing.
+  Generator gen(11);
+  Tensor x = Tensor::randn({2000, 96}, gen), dy = Tensor::randn({2000, 96}, gen);
+  Tensor w = Tensor::randn({96}, gen), b = Tensor::randn({96}, gen);
+  kernels::LayerNormResult r = kernels::layer_norm(x, w, b, 1e-5);
+  std::vector<float> first;
+  for (int run = 0; run < 5; ++run) {
+    kernels::LayerNormGrads g = kernels::layer_norm_backward(dy, x, r.mean, r.rstd, w, true, true, true);
+    std::vector<float> now = g.dweight.to_vector<float>();
+    for (float v : g.dbias.to_vector<float>()) now.push_back(v);
+    if (run == 0) first = now;
+    EXPECT_EQ(now, first) << "run " << run;
+  }
+}
