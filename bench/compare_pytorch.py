@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+# Side-by-side with PyTorch (issue 7): runs bench/bertology_bench --json, then the same three passes
+# (forward, importance = head-mask gradient only, full backward) in plain eager PyTorch, same shapes
+# and threads, and prints both with the ratios. Skips (exit 0) when torch is not importable.
+#
+# Run: python3 bench/compare_pytorch.py [--model bert|gpt2|all] [--threads 2] [--repeats 3]
+#        [--bench build/bench/bertology_bench] [--ours-json FILE (reuse, don't rerun ours)]
+#
+# The PyTorch models below are minimal re-implementations of HF's BertModel and GPT2Model (same
+# layer shapes, erf GELU / tanh GELU, post-LN / pre-LN, causal mask, head mask multiplied into the
+# attention probabilities), with HF's random initialisation. Each pass runs in a fresh Python
+# process; its peak resident memory is VmHWM reset after the model is built, as bertology_bench
+# does (ru_maxrss where the reset is refused); torch's own resident libraries count in it.
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+SHAPES = {
+    # name: (vocab, hidden E, heads H, intermediate I, max positions, family)
+    "bert-base": (30522, 768, 12, 3072, 512, "bert"),
+    "gpt2": (50257, 768, 12, 3072, 1024, "gpt2"),
+    "bert-base-pruned-half": (30522, 768, 12, 3072, 512, "bert"),
+}
+
+
+def torch_or_none():
+    try:
+        import torch  # noqa: F401
+        return torch
+    except Exception as e:  # ImportError, or a broken install
+        print(f"compare_pytorch: PyTorch is not importable ({type(e).__name__}: {e}); skipping the "
+              "comparison. Install it with `apt-get install python3-torch` to run it.")
+        return None
+
+
+# ---- the PyTorch models (defined only when torch is importable) --------------------------------
+
+def build_model(torch, name, layers):
+    nn = torch.nn
+    F = torch.nn.functional
+    vocab, E, H, I, P, family = SHAPES[name]
+    D = E // H
+    kept = [list(range(H // 2, H)) if name.endswith("pruned-half") else list(range(H)) for _ in range(layers)]
+
+    class Attention(nn.Module):
+        # x (B, S, E) -> (B, S, E); heads = the kept original head numbers.
+        def __init__(self, heads, causal):
+            super().__init__()
+            A = len(heads) * D
+            self.heads, self.causal = heads, causal
+            self.q, self.k, self.v = nn.Linear(E, A), nn.Linear(E, A), nn.Linear(E, A)
+            self.o = nn.Linear(A, E)
+
+        def forward(self, x, mask_h):  # mask_h: (H) or None
+            B, S, _ = x.shape
+            h = len(self.heads)
+
+            def split(t):  # (B, S, h·D) -> (B, h, S, D)
+                return t.view(B, S, h, D).transpose(1, 2)
+
+            q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+            scores = q @ k.transpose(-1, -2) / math.sqrt(D)  # (B, h, S, S)
+            if self.causal:
+                future = torch.ones(S, S).triu(1).bool()  # (S, S), True above the diagonal
+                scores = scores.masked_fill(future, torch.finfo(scores.dtype).min)
+            probs = scores.softmax(-1)
+            if mask_h is not None:
+                probs = probs * mask_h[self.heads].view(1, h, 1, 1)
+            ctx = (probs @ v).transpose(1, 2).reshape(B, S, h * D)  # (B, S, h·D)
+            return self.o(ctx)
+
+    class BertLayer(nn.Module):
+        def __init__(self, heads):
+            super().__init__()
+            self.attn = Attention(heads, causal=False)
+            self.ln1, self.ln2 = nn.LayerNorm(E, eps=1e-12), nn.LayerNorm(E, eps=1e-12)
+            self.up, self.down = nn.Linear(E, I), nn.Linear(I, E)
+
+        def forward(self, x, mask_h):
+            x = self.ln1(x + self.attn(x, mask_h))
+            return self.ln2(x + self.down(F.gelu(self.up(x))))
+
+    class GPT2Block(nn.Module):
+        def __init__(self, heads):
+            super().__init__()
+            self.attn = Attention(heads, causal=True)
+            self.ln1, self.ln2 = nn.LayerNorm(E, eps=1e-5), nn.LayerNorm(E, eps=1e-5)
+            self.up, self.down = nn.Linear(E, I), nn.Linear(I, E)
+
+        def forward(self, x, mask_h):
+            x = x + self.attn(self.ln1(x), mask_h)
+            return x + self.down(F.gelu(self.up(self.ln2(x)), approximate="tanh"))
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(vocab, E), nn.Embedding(P, E)
+            if family == "bert":
+                self.tte, self.ln_emb = nn.Embedding(2, E), nn.LayerNorm(E, eps=1e-12)
+                self.layers = nn.ModuleList(BertLayer(kept[l]) for l in range(layers))
+            else:
+                self.layers = nn.ModuleList(GPT2Block(kept[l]) for l in range(layers))
+                self.ln_f = nn.LayerNorm(E, eps=1e-5)
+
+        def forward(self, ids, head_mask=None):  # ids (B, S) -> last hidden state (B, S, E)
+            pos = torch.arange(ids.shape[1])
+            x = self.wte(ids) + self.wpe(pos)
+            if family == "bert":
+                x = self.ln_emb(x + self.tte(torch.zeros_like(ids)))
+            for l, layer in enumerate(self.layers):
+                x = layer(x, None if head_mask is None else head_mask[l])
+            return x if family == "bert" else self.ln_f(x)
+
+    torch.manual_seed(0)
+    model = Model()
+    with torch.no_grad():  # HF's _init_weights: normal(0, 0.02), zero biases, LayerNorm 1 / 0
+        for m in model.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                m.weight.normal_(0.0, 0.02)
+            if isinstance(m, nn.Linear):
+                m.bias.zero_()
+    return model.eval()
+
+
+def status_mb(field):  # a field of /proc/self/status ("VmRSS:", "VmHWM:") in MB
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def reset_peak_rss():  # the peak resident memory becomes the current one; False if refused
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def worker(args):
+    """One pass of one model in this process; prints one JSON line."""
+    import torch
+    torch.set_num_threads(args.threads)
+    model = build_model(torch, args.worker_model, args.layers)
+    vocab = SHAPES[args.worker_model][0]
+    gen = torch.Generator().manual_seed(1234)
+    ids = torch.randint(0, vocab, (args.batch, args.seq), generator=gen)  # (B, S)
+    params = list(model.parameters())
+    pass_ = args.worker_pass
+    for p in params:
+        p.requires_grad_(pass_ == "full")
+    model_rss = status_mb("VmRSS:")
+    peak_was_reset = reset_peak_rss()
+
+    def loss_of(h):  # the same scalar as bertology_bench: mean of the squared last hidden state
+        return (h * h).mean()
+
+    times = []
+    for rep in range(args.repeats + 1):  # rep 0 is the warm-up
+        start = time.perf_counter()
+        if pass_ == "forward":
+            with torch.no_grad():
+                model(ids)
+        elif pass_ == "importance":
+            xi = torch.ones(args.layers, SHAPES[args.worker_model][2], requires_grad=True)  # (L, H)
+            torch.autograd.grad(loss_of(model(ids, xi)), [xi])
+        else:
+            torch.autograd.grad(loss_of(model(ids)), params)
+        if rep > 0:
+            times.append(time.perf_counter() - start)
+    peak = status_mb("VmHWM:") if peak_was_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"times": times, "peak_rss_mb": peak, "model_rss_mb": model_rss,
+                      "torch": torch.__version__}))
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
+def find_bench(explicit):
+    candidates = [explicit] if explicit else [os.path.join(ROOT, "build", "bench", "bertology_bench"),
+                                              os.path.join(ROOT, "build-bench", "bench", "bertology_bench")]
+    for c in candidates:
+        if c and os.access(c, os.X_OK):
+            return c
+    sys.exit("compare_pytorch: bertology_bench not found (tried %s); build it or pass --bench" % ", ".join(candidates))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", default="all", choices=["bert", "gpt2", "all"])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--bench", help="path of bertology_bench (default build/bench, then build-bench/bench)")
+    ap.add_argument("--ours-json", help="reuse this bertology_bench --json output instead of running it")
+    ap.add_argument("--json", help="write both sets of figures here")
+    ap.add_argument("--worker-model", help=argparse.SUPPRESS)
+    ap.add_argument("--worker-pass", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.worker_model:
+        return worker(args)
+    torch = torch_or_none()
+    if torch is None:
+        return 0
+
+    # 1. Ours.
+    if args.ours_json:
+        with open(args.ours_json) as f:
+            ours = json.load(f)
+    else:
+        bench = find_bench(args.bench)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "ours.json")
+            cmd = [bench, "--model", args.model, "--threads", str(args.threads), "--repeats", str(args.repeats),
+                   "--batch", str(args.batch), "--seq", str(args.seq), "--layers", str(args.layers), "--json", path]
+            print("$", " ".join(cmd), flush=True)
+            subprocess.run(cmd, check=False)
+            with open(path) as f:
+                ours = json.load(f)
+    for key in ("threads", "batch", "seq", "layers"):
+        setattr(args, key, ours[key])  # PyTorch runs exactly the shapes ours ran
+
+    # 2. PyTorch, one fresh process per (model, pass).
+    print(f"\nPyTorch {torch.__version__}: batch {args.batch} x {args.seq}, {args.threads} threads, "
+          f"median of {args.repeats} after 1 warm-up", flush=True)
+    rows = []
+    for r in ours["results"]:
+        print(f"  {r['model']} / {r['pass']} ...", end="", flush=True)
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker-model", r["model"], "--worker-pass", r["pass"],
+               "--threads", str(args.threads), "--repeats", str(args.repeats), "--batch", str(args.batch),
+               "--seq", str(args.seq), "--layers", str(args.layers)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(" FAILED\n" + done.stderr[-2000:])
+            continue
+        t = json.loads(done.stdout.strip().splitlines()[-1])
+        t["seconds"] = median(t["times"])
+        print(f" {t['seconds']:.3f} s")
+        rows.append((r, t))
+
+    # 3. The table. GFLOP/s of both use ours' FLOP count (see bertology_bench.cpp).
+    tokens = args.batch * args.seq
+    sg = ours["sgemm"]["gflops"]
+    print(f"\nsgemm 1024x768x3072 (ours' run): {sg:.1f} GFLOP/s")
+    head = (f"{'model':<22} {'pass':<11} {'ours s':>8} {'torch s':>8} {'ours tok/s':>10} {'torch tok/s':>11} "
+            f"{'speed-up':>8} {'ours GF/s':>9} {'torch GF/s':>10} {'ours MB':>8} {'torch MB':>8}")
+    print(head)
+    summary = []
+    for r, t in rows:
+        if not r["ok"]:
+            continue
+        speedup = t["seconds"] / r["seconds"]
+        print(f"{r['model']:<22} {r['pass']:<11} {r['seconds']:8.3f} {t['seconds']:8.3f} {r['tokens_per_s']:10.1f} "
+              f"{tokens / t['seconds']:11.1f} {speedup:7.2f}x {r['gflops']:9.1f} {r['gflop'] / t['seconds']:10.1f} "
+              f"{r['peak_rss_mb']:8.0f} {t['peak_rss_mb']:8.0f}")
+        summary.append({"model": r["model"], "pass": r["pass"], "ours": r,
+                        "torch": dict(t, tokens_per_s=tokens / t["seconds"], gflops=r["gflop"] / t["seconds"]),
+                        "speedup": speedup, "memory_ratio": r["peak_rss_mb"] / t["peak_rss_mb"]})
+    print("speed-up = torch seconds / ours seconds; MB = peak resident memory of the pass's process")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"ours": ours, "torch_version": torch.__version__, "rows": summary}, f, indent=2)
+        print("wrote", args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
