@@ -6,7 +6,7 @@
 //                     BERTOLOGY_BENCH_CORPUS is used when the flag is absent
 //   --tokenizers DIR  holds bert_uncased/ and gpt2/ model folders (default: the repository's
 //                     tests/data/tokenizer)
-// e.g. build/bench/tokenizer_bench --corpus ../shared/data/text --benchmark_min_time=2s
+// e.g. build/bench/tokenizer_bench --corpus DIR_WITH_THE_NOVELS --benchmark_min_time=2s
 #include <benchmark/benchmark.h>
 #include <tbb/task_arena.h>
 
