@@ -222,7 +222,7 @@ ModelConfig parse_config(const std::string& json_text, const std::string& where)
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw Error(concat(where, ": not valid JSON: ", e.what()));
   }
   if (!j.is_object()) throw Error(concat(where, ": must hold a JSON object"));

@@ -24,7 +24,7 @@ nlohmann::json read_json_object(const fs::path& path) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(read_file(path.string()));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw Error(concat("'", path.string(), "' is not valid JSON: ", e.what()));
   }
   if (!json.is_object()) throw Error(concat("'", path.string(), "' must hold a JSON object"));

@@ -82,7 +82,7 @@ Vocab load_vocab_json(const std::string& path) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
     throw Error(concat("'", path, "' is not valid JSON: ", e.what()));
   }
   if (!json.is_object())

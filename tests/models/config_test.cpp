@@ -75,6 +75,9 @@ TEST(Config, Errors) {
             std::string::npos);
   EXPECT_NE(error(R"({"hidden_size": 8})").find("no \"model_type\""), std::string::npos);
   EXPECT_NE(error("{not json").find("cfg.json: not valid JSON"), std::string::npos);
+  // A number too large for a double (found by the config fuzzer): an Error, not a crash.
+  EXPECT_NE(error(R"({"model_type": "bert", "hidden_size": 1e999})").find("cfg.json: not valid JSON"),
+            std::string::npos);
   EXPECT_NE(
       error(R"({"model_type": "bert", "hidden_size": "big"})").find("\"hidden_size\" must be an integer"),
       std::string::npos);

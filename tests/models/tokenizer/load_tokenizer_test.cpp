@@ -50,7 +50,8 @@ TEST(LoadTokenizer, ReadsDoLowerCase) {
   EXPECT_EQ(cased->tokenize("HELLO WORLD"), (std::vector<std::string>{"[UNK]", "[UNK]"}));
 
   dir.write("tokenizer_config.json", R"({"do_lower_case": true, "strip_accents": false})");
-  const auto& keep_accents = dynamic_cast<const BertTokenizer&>(*load_tokenizer(dir.path()));
+  const auto keep_accents_tokenizer = load_tokenizer(dir.path());
+  const auto& keep_accents = dynamic_cast<const BertTokenizer&>(*keep_accents_tokenizer);
   EXPECT_TRUE(keep_accents.options().lowercase);
   EXPECT_FALSE(keep_accents.options().strip_accents);
 }
