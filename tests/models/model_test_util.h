@@ -13,6 +13,8 @@
 
 #include <unistd.h>
 
+#include "temp_dir.h"
+
 #include <bertology/models/checkpoint/safetensors.h>
 #include <bertology/models/model.h>
 
@@ -81,29 +83,7 @@ inline double norm(const Tensor& t) {
   return std::sqrt(sum);
 }
 
-// A fresh folder under the system temp folder, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto base = std::filesystem::temp_directory_path();
-    const std::string stem = "bertology_model_" + std::to_string(::getpid()) + "_";
-    do {
-      path_ = base / (stem + std::to_string(counter++));
-    } while (!std::filesystem::create_directory(path_));
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;  // tests/temp_dir.h
 
 // Runs fn and returns the Error's message ("" when nothing was thrown).
 template <class F>

@@ -12,6 +12,8 @@
 
 #include <unistd.h>
 
+#include "temp_dir.h"
+
 namespace bertology::testing {
 
 inline std::string tokenizer_data(const std::string& name) {
@@ -30,39 +32,13 @@ inline std::vector<nlohmann::json> read_jsonl(const std::string& path) {
   return rows;
 }
 
-// A fresh folder under the system temp folder, removed with everything in it at scope exit.
-class TempDir {
+// The shared temp folder (tests/temp_dir.h) plus copying from tests/data/tokenizer.
+class TempDir : public test_support::TempDir {
  public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto base = std::filesystem::temp_directory_path();
-    const std::string stem = "bertology_tok_" + std::to_string(::getpid()) + "_";
-    do {
-      path_ = base / (stem + std::to_string(counter++));
-    } while (!std::filesystem::create_directory(path_));
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string path() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  // Writes content (bytes as given) to path()/name and returns the file's path.
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream out(file(name), std::ios::binary);
-    out << content;
-    return file(name);
-  }
   // Copies a file of tests/data/tokenizer into this folder under `name`.
   void copy_from_data(const std::string& data_name, const std::string& name) const {
     std::filesystem::copy_file(tokenizer_data(data_name), file(name));
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 template <class T>
