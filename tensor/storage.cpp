@@ -1,5 +1,6 @@
 // Storage allocation through the device backend, and the CPU backend itself.
 #include <bertology/tensor/backend.h>
+#include <bertology/tensor/cpu_allocator.h>
 #include <bertology/tensor/error.h>
 #include <bertology/tensor/storage.h>
 
@@ -10,15 +11,8 @@
 namespace bertology {
 namespace {
 
-void* cpu_allocate(size_t nbytes) {
-  // 64-byte alignment suits AVX-512 loads and BLAS.
-  size_t rounded = (nbytes + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (!p) throw Error(concat("out of memory allocating ", nbytes, " bytes"));
-  return p;
-}
+// 64-byte aligned blocks (AVX-512 loads, BLAS), large ones recycled: see cpu_allocator.h.
 void cpu_fill_zero(void* p, size_t n) { std::memset(p, 0, n); }
-void cpu_release(void* p) { std::free(p); }
 void cpu_copy(void* dst, const void* src, size_t n) { std::memcpy(dst, src, n); }
 
 const Backend kCpuBackend{cpu_allocate, cpu_fill_zero, cpu_release, cpu_copy};
