@@ -203,6 +203,11 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
         stats.predictions.lm_tokens += static_cast<int64_t>(counts[i]);
       }
     }
+    std::vector<double> example_losses = losses.to_vector<double>();
+    for (int64_t i = 0; i < b; ++i) {
+      stats.loss_sum += example_losses[i] * counts[i];
+      stats.loss_count += static_cast<int64_t>(counts[i]);
+    }
     collect_predictions(out, in, data, begin, stats.predictions);
     if (options.compute_entropy) add_entropy(out.attentions, in.attention_mask, model, entropy);
 

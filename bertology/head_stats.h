@@ -44,6 +44,8 @@ struct HeadStats {
   Tensor importance_sum;  // (L, H) float64: Σ |g| as the granularity says, before normalisation
   Predictions predictions;
   int64_t tokens = 0;     // non-padding tokens seen
+  double loss_sum = 0;    // Σ per-example loss × scored tokens (1 per example for a classifier)
+  int64_t loss_count = 0; // Σ scored tokens: loss_sum / loss_count is the mean loss
   double seconds = 0;     // wall time of the pass
 };
 

@@ -3,7 +3,11 @@
 #include <bertology/autograd/autograd.h>
 #include <bertology/bertology/metrics.h>
 #include <bertology/bertology/npy.h>
+#include <bertology/bertology/ablation.h>
+#include <bertology/bertology/output_dir.h>
+#include <bertology/bertology/report.h>
 #include <bertology/bertology/run.h>
+#include <bertology/bertology/task_data.h>
 #include <bertology/models/checkpoint/atomic_file.h>
 #include <bertology/models/load_model.h>
 #include <bertology/models/tokenizer/load_tokenizer.h>
@@ -18,9 +22,6 @@
 #include <iomanip>
 #include <numeric>
 #include <sstream>
-#include <cerrno>
-#include <csignal>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -38,95 +39,18 @@ Json table_json(const Tensor& t) {
   return rows;
 }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(concat(path, ": cannot open the text file"));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (s.str().empty()) throw Error(concat(path, ": the text file is empty"));
-  return s.str();
-}
-
 int64_t parameter_count(PreTrainedModel& model) {
   int64_t n = 0;
   for (auto& [name, p] : model.named_parameters()) n += p.numel();
   return n;
 }
 
-// The task metric (or perplexity) from a pass's predictions.
-double score_of(const EvalData& data, const Predictions& p, const std::string& metric) {
-  if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
-    if (p.lm_tokens == 0) throw Error("no tokens were scored: the text is too short");
-    return std::exp(p.lm_loss_sum / static_cast<double>(p.lm_tokens));
-  }
-  MetricMap m = data.kind == TaskKind::Regression ? glue_compute_metrics(data.task_name, p.scores, p.gold_scores)
-                                                  : glue_compute_metrics(data.task_name, p.labels, p.gold_labels);
-  auto it = m.find(metric);
-  if (it == m.end()) {
-    std::string known;
-    for (auto& [k, v] : m) known += (known.empty() ? "" : ", ") + k;
-    throw Error(concat("metric '", metric, "' is not reported for task ", data.task_name, " (", known, ")"));
-  }
-  return it->second;
-}
-
 EvalData load_eval_data(const RunOptions& o, PreTrainedModel& model, const Tokenizer& tokenizer) {
-  const std::string cls = model.class_name();
-  EvalData data;
-  if (o.task == "lm") {
-    TaskKind kind;
-    if (cls == "GPT2LMHeadModel" || cls == "OpenAIGPTLMHeadModel") kind = TaskKind::CausalLM;
-    else if (cls == "BertForMaskedLM") kind = TaskKind::MaskedLM;
-    else throw Error(concat("--task lm needs a language-model head (GPT2LMHeadModel, OpenAIGPTLMHeadModel or ",
-                            "BertForMaskedLM); ", o.model_dir, " is a ", cls));
-    std::string path = !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / "dev.txt").string();
-    if (o.data_file.empty() && o.data_dir.empty()) throw Error("--task lm needs --data-file or --data-dir");
-    data = encode_lm_text(read_text_file(path), kind, tokenizer, o.max_seq_length, o.seed);
-  } else {
-    const GlueTask& task = glue_task(o.task);
-    if (cls.find("ForSequenceClassification") == std::string::npos)
-      throw Error(concat("task ", task.name, " needs a sequence classifier; ", o.model_dir, " is a ", cls));
-    if (model.config().num_labels != task.num_labels())
-      throw Error(concat(o.model_dir, ": the model has num_labels = ", model.config().num_labels, " but task ",
-                         task.name, " has ", task.num_labels()));
-    if (o.data_dir.empty()) throw Error(concat("task ", task.name, " needs --data-dir"));
-    std::vector<GlueExample> examples = read_glue_examples(task, o.data_dir, GlueSplit::Dev);
-    data = encode_glue(task, examples, tokenizer, o.max_seq_length);
-  }
+  TaskDataOptions t{o.task, o.data_dir, o.data_file, GlueSplit::Dev, o.max_seq_length, o.seed};
+  EvalData data = load_task_data(t, model, tokenizer);
   if (o.data_subset > 0 && static_cast<int64_t>(data.examples.size()) > o.data_subset)
     data.examples.resize(static_cast<size_t>(o.data_subset));
   return data;
-}
-
-// Removes a folder when the run did not finish, so no partial output is left behind.
-struct ScratchDir {
-  fs::path path;
-  bool keep = false;
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!keep) fs::remove_all(path, ec);
-  }
-};
-
-// Outputs are built in a hidden sibling folder ".NAME.partial-PID" and renamed into place at the
-// end, so a run that fails or is killed never leaves a half-written output folder.
-fs::path scratch_dir_for(const fs::path& output, pid_t pid) {
-  return output.parent_path() / concat(".", output.filename().string(), ".partial-", pid);
-}
-
-// A run killed outright (SIGKILL) cannot clean up: the next run for the same output removes the
-// scratch folders of processes that no longer exist.
-void remove_stale_scratch_dirs(const fs::path& output) {
-  const std::string prefix = concat(".", output.filename().string(), ".partial-");
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(output.parent_path(), ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string pid_text = name.substr(prefix.size());
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
-    if (::kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
-  }
 }
 
 std::string format_seconds(double s) {
@@ -175,21 +99,16 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
     if (!(o.masking_amount > 0 && o.masking_amount < 1))
       throw Error(concat("--masking-amount must be in (0, 1), got ", o.masking_amount));
   }
-  if (o.output_dir.empty()) throw Error("--output-dir is required");
-  fs::path output = fs::absolute(o.output_dir).lexically_normal();
-  if (output.filename().empty()) output = output.parent_path();  // "out/" names the folder "out"
-  if (fs::exists(output) && !o.overwrite_output_dir)
-    throw Error(concat(o.output_dir, ": output dir exists (pass --overwrite-output-dir to replace it)"));
-  if (fs::exists(output) && fs::equivalent(output, fs::absolute(o.model_dir)))
-    throw Error(concat(o.output_dir, ": the output dir is the model dir; refusing to overwrite the input model"));
+  // The output folder is checked now and built in a hidden scratch folder, renamed into place at
+  // the end: a run that fails or is killed never leaves a half-written output folder.
+  StagedOutputDir staged(o.output_dir, o.overwrite_output_dir, o.model_dir);
+  const fs::path output = staged.output();
 
   // 1. Model, tokenizer, evaluation data.
   std::unique_ptr<PreTrainedModel> model = load_model(o.model_dir);
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
   EvalData data = load_eval_data(o, *model, *tokenizer);
-  const std::string metric =
-      !o.metric_name.empty() ? o.metric_name : (o.task == "lm" ? "perplexity" : glue_task(o.task).default_metric);
-  const bool lower_is_better = metric == "perplexity";
+  const std::string metric = !o.metric_name.empty() ? o.metric_name : default_metric(o.task);
   log(concat(model->class_name(), " (", model->num_layers(), " layers x ", model->num_heads(), " heads), task ",
              data.task_name, ", ", data.examples.size(), " examples, ", data.total_tokens(), " tokens"));
 
@@ -202,7 +121,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   ImportanceNormalization only_tokens{true, false, false}, tokens_and_layer{true, true, false};
   Tensor importance = normalize_importance(stats.importance_sum, stats.tokens, o.normalization);
   Tensor ranks = head_ranks(importance);
-  const double original_score = score_of(data, stats.predictions, metric);
+  const double original_score = task_score(data, stats.predictions, metric);
   log("Attention entropies\n" + format_head_table(stats.entropy));
   log("Head importance scores\n" + format_head_table(importance));
   log("Head ranked by importance scores\n" + format_head_table(ranks));
@@ -230,16 +149,33 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   results["original_score"] = original_score;
   results["timings"]["statistics_pass_seconds"] = stats.seconds;
 
+  // 2b. Ablation: each head masked alone, beside the gradient estimate of the same effect.
+  Ablation ablation;
+  if (o.ablation) {
+    const auto ablation_started = std::chrono::steady_clock::now();
+    ablation = ablate_heads(*model, data, {metric, o.batch_size, observer.progress("ablation (one head masked at a time)")});
+    const double rho_loss = spearman_over_heads(importance, ablation.loss_change);
+    const double rho_metric = spearman_over_heads(importance, ablation.metric_drop);
+    log("Ablation: loss change when only this head is masked\n" + format_head_table(ablation.loss_change));
+    log(concat("Ablation: ", metric, " drop when only this head is masked\n", format_head_table(ablation.metric_drop)));
+    log(concat("Ablation: Spearman correlation of gradient importance with the loss change ", rho_loss,
+               ", with the ", metric, " drop ", rho_metric));
+    results["ablation"] = {{"base_loss", ablation.base_loss},
+                           {"base_score", ablation.base_score},
+                           {"loss_change", table_json(ablation.loss_change)},
+                           {"metric_drop", table_json(ablation.metric_drop)},
+                           {"spearman_loss", rho_loss},
+                           {"spearman_metric", rho_metric}};
+    results["timings"]["ablation_seconds"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ablation_started).count();
+  }
+
   // 3. Iterative masking, then pruning of the final mask.
   RunSummary summary{metric, original_score, original_score, 0, 0, output.string()};
   Tensor final_mask = Tensor::ones({model->num_layers(), model->num_heads()});
-  remove_stale_scratch_dirs(output);
-  const fs::path scratch_path = scratch_dir_for(output, ::getpid());
-  fs::remove_all(scratch_path);
-  fs::create_directories(scratch_path);
-  ScratchDir scratch{scratch_path};
+  const fs::path scratch_path = staged.scratch();
   if (o.try_masking) {
-    MaskingOptions mo{o.masking_threshold, o.masking_amount, lower_is_better};
+    MaskingOptions mo{o.masking_threshold, o.masking_amount, lower_is_better(metric)};
     int step_number = 0;
     auto evaluate = [&](const Tensor& mask) {
       HeadStatsOptions again = pass;
@@ -247,7 +183,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
       again.head_mask = mask;
       again.progress = observer.progress(concat("masking step ", step_number++));
       HeadStats s = compute_head_stats(*model, data, again);
-      return MaskEvaluation{score_of(data, s.predictions, metric),
+      return MaskEvaluation{task_score(data, s.predictions, metric),
                             normalize_importance(s.importance_sum, s.tokens, o.normalization)};
     };
     Json trajectory = Json::array();
@@ -287,8 +223,8 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
     eval_only.head_mask = Tensor();
     eval_only.progress = observer.progress("evaluate pruned");
     HeadStats pruned_eval = compute_head_stats(*model, data, eval_only);
-    const double masked_score = score_of(data, masked_eval.predictions, metric);
-    summary.pruned_score = score_of(data, pruned_eval.predictions, metric);
+    const double masked_score = task_score(data, masked_eval.predictions, metric);
+    summary.pruned_score = task_score(data, pruned_eval.predictions, metric);
     const double speedup = masked_eval.seconds / pruned_eval.seconds;
     log(concat("Pruning: parameters ", params_before, " -> ", params_after, " (",
                std::round(1000.0 * params_after / params_before) / 10.0, "% kept)"));
@@ -310,14 +246,18 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   save_npy((scratch_path / "attn_entropy.npy").string(), stats.entropy);
   save_npy((scratch_path / "head_importance.npy").string(), importance);
   save_npy((scratch_path / "head_mask.npy").string(), final_mask);
+  if (o.ablation) {
+    save_npy((scratch_path / "ablation_loss_change.npy").string(), ablation.loss_change);
+    save_npy((scratch_path / "ablation_metric_drop.npy").string(), ablation.metric_drop);
+  }
   results["head_mask"] = table_json(final_mask);
   results["timings"]["total_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   write_file_atomically((scratch_path / "results.json").string(), results.dump(2) + "\n");
-  if (fs::exists(output)) fs::remove_all(output);
-  fs::rename(scratch_path, output);
-  scratch.keep = true;
-  log(concat("Outputs written to ", output.string()));
+  write_run_report(scratch_path.string(), results);  // report.html and the heatmaps as .svg
+  staged.commit();
+  log(terminal_heatmap(head_table(results["head_importance"]), "Head importance", observer.colour));
+  log(concat("Outputs written to ", output.string(), " (report: ", (output / "report.html").string(), ")"));
   return summary;
 }
 

@@ -1,6 +1,7 @@
 // A whole BERTology run (`bertology run`): entropy and importance of every head, optional
 // iterative masking to a score threshold, pruning of the final mask with timings, and the
-// output files (.npy, results.json, pruned_model/). The C++ run_bertology.py.
+// output files (.npy, results.json, report.html and .svg heatmaps, pruned_model/). The C++
+// run_bertology.py.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -24,6 +25,7 @@ struct RunOptions {
   Granularity granularity = Granularity::Example;
   ImportanceNormalization normalization;
   uint64_t seed = 42;
+  bool ablation = false;    // also mask each head alone and correlate with the gradient importance
   bool try_masking = false;
   double masking_threshold = 0.9;
   double masking_amount = 0.1;
@@ -37,6 +39,7 @@ struct RunObserver {
   // A progress callback for a pass over the data named `label` (done, total examples).
   std::function<std::function<void(int64_t, int64_t)>(const std::string& label)> progress =
       [](const std::string&) { return std::function<void(int64_t, int64_t)>(); };
+  bool colour = false;  // log lines may hold ANSI colours (the caller's output is a terminal)
 };
 
 struct RunSummary {

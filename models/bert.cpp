@@ -172,11 +172,28 @@ ModelOutput BertForMaskedLM::forward(const ModelInputs& inputs, const ForwardOpt
   check_inputs(inputs);
   ModelOutput out;
   Tensor h = bert_.forward(inputs, options, attention_setup(inputs, options), out);  // (B, S, E)
+  Tensor targets;  // (N) when only labelled positions go through the head
+  if (options.logits_only_where_labelled && inputs.labels.defined() && inputs.labels.sizes() == inputs.input_ids.sizes() &&
+      inputs.labels.dtype() == DType::Int64) {
+    std::vector<int64_t> rows, labels;
+    const std::vector<int64_t> all = inputs.labels.to_vector<int64_t>();
+    for (size_t i = 0; i < all.size(); ++i)
+      if (all[i] != -100) {
+        rows.push_back(static_cast<int64_t>(i));
+        labels.push_back(all[i]);
+      }
+    if (!rows.empty()) {
+      const int64_t n = static_cast<int64_t>(rows.size());
+      h = index_select(h.reshape({h.size(0) * h.size(1), h.size(2)}), 0, Tensor::from_vector(rows, {n}));  // (N, E)
+      targets = Tensor::from_vector(labels, {n});
+    }
+  }
   h = transform_norm_(activation(transform_(h), config_.activation));
   // The decoder is tied to the word embeddings (V, E): the same tensor, so its gradient sums both uses.
   const Tensor& decoder = decoder_weight_.defined() ? decoder_weight_ : bert_.word_embeddings();
-  out.logits = linear(h, decoder, decoder_bias_);  // (B, S, V)
-  if (inputs.labels.defined()) out.loss = masked_lm_loss(out.logits, inputs.labels);
+  out.logits = linear(h, decoder, decoder_bias_);  // (B, S, V), or (N, V)
+  if (targets.defined()) out.loss = cross_entropy(out.logits, targets);
+  else if (inputs.labels.defined()) out.loss = masked_lm_loss(out.logits, inputs.labels);
   return out;
 }
 

@@ -12,5 +12,8 @@ int run_run(const std::vector<std::string>& args);       // run.cpp
 int run_dump(const std::vector<std::string>& args);      // dump.cpp
 int run_init(const std::vector<std::string>& args);      // init.cpp
 int run_prune(const std::vector<std::string>& args);     // prune.cpp
+int run_attention(const std::vector<std::string>& args);  // attention.cpp
+int run_train(const std::vector<std::string>& args);     // train.cpp
+int run_demo(const std::vector<std::string>& args);      // demo.cpp
 
 }  // namespace bertology::cli

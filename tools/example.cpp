@@ -11,7 +11,14 @@
 namespace bertology::cli {
 
 int run_example(const std::vector<std::string>& argv) {
-  Args args(argv, {"quiet"}, {"steps", "seed", "threads"});
+  Args args(argv, {"quiet", "help"}, {"steps", "seed", "threads"});
+  if (args.flag("help")) {
+    std::printf("usage: bertology example [--steps N] [--seed N] [--threads N] [--quiet]\n"
+                "\n"
+                "Fits a 1-32-1 tanh network to a noisy sine with the autograd engine and AdamW and\n"
+                "prints the falling loss: the smallest end-to-end use of the library.\n");
+    return 0;
+  }
   const int64_t steps = args.get_int("steps", 300);
   if (steps < 1) throw Error("--steps must be at least 1");
   if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int("threads", 1)));

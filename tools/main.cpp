@@ -17,7 +17,9 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
-    {"example", "train a tiny model with the library and print its loss (the default job)",
+    {"demo", "the whole BERTology run on the shipped demo model and data, with a report (the default)",
+     bertology::cli::run_demo},
+    {"example", "fit a tiny network with the autograd engine and AdamW, printing the loss",
      bertology::cli::run_example},
     {"run", "entropy, head importance, iterative masking and pruning on a task (run_bertology.py)",
      bertology::cli::run_run},
@@ -27,19 +29,23 @@ const Subcommand kSubcommands[] = {
      bertology::cli::run_dump},
     {"init", "write a randomly initialised model (HF layout) for a config.json", bertology::cli::run_init},
     {"prune", "remove attention heads from a model folder and save the pruned model", bertology::cli::run_prune},
+    {"attention", "every head's attention over the tokens of a text, as a self-contained HTML page",
+     bertology::cli::run_attention},
+    {"train", "train or fine-tune a model on a GLUE task or plain text; the best dev epoch is saved",
+     bertology::cli::run_train},
 };
 
 void print_usage(std::ostream& out) {
   out << "usage: bertology <command> [options]\n\ncommands:\n";
   for (const auto& c : kSubcommands) out << "  " << c.name << "\t" << c.summary << "\n";
-  out << "\nWith no command, runs `example`.\n";
+  out << "\nWith no command, runs `demo`. `bertology <command> --help` lists a command's options.\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  std::string name = args.empty() ? "example" : args.front();
+  std::string name = args.empty() ? "demo" : args.front();
   if (!args.empty()) args.erase(args.begin());
   if (name == "--help" || name == "-h" || name == "help") {
     print_usage(std::cout);

@@ -2,6 +2,8 @@
 #include "progress.h"
 
 #include <cstdio>
+#include <iostream>
+#include <memory>
 #include <unistd.h>
 
 namespace bertology::cli {
@@ -29,6 +31,20 @@ void ProgressBar::update(int64_t done, int64_t total) {
                finished ? elapsed : eta);
   if (finished) std::fputc('\n', stderr);
   std::fflush(stderr);
+}
+
+RunObserver console_observer(bool quiet) {
+  RunObserver observer;
+  observer.log = [quiet](const std::string& line) {
+    if (!quiet) std::cout << line << (line.empty() || line.back() != '\n' ? "\n" : "") << std::flush;
+  };
+  observer.colour = ::isatty(1) != 0;
+  const bool bars = ProgressBar::wanted(quiet);
+  observer.progress = [bars](const std::string& label) {
+    auto bar = std::make_shared<ProgressBar>(label, bars);
+    return std::function<void(int64_t, int64_t)>([bar](int64_t done, int64_t total) { bar->update(done, total); });
+  };
+  return observer;
 }
 
 }  // namespace bertology::cli

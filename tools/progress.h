@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include <bertology/bertology/run.h>
+
 namespace bertology::cli {
 
 class ProgressBar {
@@ -20,5 +22,9 @@ class ProgressBar {
   bool enabled_;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
+
+// The observer the subcommands give the library: log lines to stdout (none when quiet), a
+// progress bar per pass when wanted(quiet), colour when stdout is a terminal.
+RunObserver console_observer(bool quiet);
 
 }  // namespace bertology::cli

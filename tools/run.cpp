@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <unistd.h>
 
 #include <bertology/bertology/run.h>
 #include <bertology/tensor/parallel.h>
@@ -15,10 +16,45 @@ namespace bertology::cli {
 
 int run_run(const std::vector<std::string>& argv) {
   Args args(argv,
-            {"dont-normalize-importance-by-layer", "dont-normalize-global-importance", "try-masking", "quiet",
-             "overwrite-output-dir"},
+            {"dont-normalize-importance-by-layer", "dont-normalize-global-importance", "try-masking", "ablation", "quiet",
+             "overwrite-output-dir", "help"},
             {"model", "task", "data-dir", "data-file", "output-dir", "batch-size", "max-seq-length", "data-subset",
              "granularity", "seed", "threads", "masking-threshold", "masking-amount", "metric-name"});
+  if (args.flag("help")) {
+    std::cout
+        << "usage: bertology run --model DIR --task TASK (--data-dir DIR | --data-file FILE) --output-dir DIR\n"
+           "                     [options]\n"
+           "\n"
+           "Attention entropy and head importance |dloss/dmask| of every head on TASK's dev split (a GLUE\n"
+           "task, or lm: plain text scored by the language-model loss), then with --try-masking the\n"
+           "iterative masking of the least important heads down to the threshold and pruning of the\n"
+           "final mask. Writes DIR: report.html, *.svg heatmaps, *.npy tables, results.json,\n"
+           "pruned_model/ (an HF folder).\n"
+           "\n"
+           "options:\n"
+           "  --data-dir DIR          the GLUE task's folder; for lm, the folder holding dev.txt\n"
+           "  --data-file FILE        lm: the text file\n"
+           "  --batch-size N          examples per forward (8)\n"
+           "  --max-seq-length N      truncation / language-model chunk length (128)\n"
+           "  --data-subset N         only the first N examples\n"
+           "  --granularity G         example (the paper), token (Michel's code) or batch\n"
+           "                          (run_bertology.py): where |.| is taken (example)\n"
+           "  --dont-normalize-importance-by-layer\n"
+           "                          skip dividing each layer by its L2 norm\n"
+           "  --dont-normalize-global-importance\n"
+           "                          skip the min-max scaling to [0, 1]\n"
+           "  --ablation              also mask each head alone: true loss and metric change,\n"
+           "                          and their Spearman correlation with the gradient importance\n"
+           "  --try-masking           mask heads iteratively, then prune the final mask\n"
+           "  --masking-threshold T   stop when the score falls below T x the original (0.9)\n"
+           "  --masking-amount A      share of all heads masked per step (0.1)\n"
+           "  --metric-name NAME      the metric that scores a mask (the task's; perplexity for lm)\n"
+           "  --seed N                masked-LM token choice (42)\n"
+           "  --threads N             compute threads (all cores)\n"
+           "  --overwrite-output-dir  replace an existing output folder\n"
+           "  --quiet                 no tables or progress bars, one summary line\n";
+    return 0;
+  }
   RunOptions o;
   o.model_dir = args.required("model");
   o.task = args.required("task");
@@ -34,6 +70,7 @@ int run_run(const std::vector<std::string>& argv) {
   o.normalization.global = !args.flag("dont-normalize-global-importance");
   o.seed = static_cast<uint64_t>(args.get_int("seed", 42));
   o.try_masking = args.flag("try-masking");
+  o.ablation = args.flag("ablation");
   o.masking_threshold = args.get_double("masking-threshold", 0.9);
   o.masking_amount = args.get_double("masking-amount", 0.1);
   o.metric_name = args.get("metric-name");
@@ -42,15 +79,7 @@ int run_run(const std::vector<std::string>& argv) {
   if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int("threads", 1)));
 
   const bool quiet = args.flag("quiet");
-  const bool bars = ProgressBar::wanted(quiet);
-  RunObserver observer;
-  observer.log = [quiet](const std::string& line) {
-    if (!quiet) std::cout << line << (line.empty() || line.back() != '\n' ? "\n" : "") << std::flush;
-  };
-  observer.progress = [bars](const std::string& label) {
-    auto bar = std::make_shared<ProgressBar>(label, bars);
-    return std::function<void(int64_t, int64_t)>([bar](int64_t done, int64_t total) { bar->update(done, total); });
-  };
+  const RunObserver observer = console_observer(quiet);
   RunSummary s = run_bertology(o, observer);
   if (quiet) std::printf("%s %.6g -> %.6g, outputs in %s\n", s.metric_name.c_str(), s.original_score,
                          s.final_score, s.output_dir.c_str());

@@ -138,3 +138,40 @@ TEST(Parameters, HeadMaskGradientSkipsWeightGradients) {
 
 }  // namespace
 }  // namespace bertology
+
+namespace bertology {
+namespace {
+
+using namespace model_testing;
+
+// The masked-LM head run only at labelled positions gives the fixture's loss and the same
+// gradients as the head over every position.
+TEST(ModelModes, MaskedLmLogitsOnlyWhereLabelled) {
+  const StateDict expected = expected_outputs("bert_mlm");
+  const ModelInputs inputs = fixture_inputs(expected);
+  ASSERT_TRUE(inputs.labels.defined());
+  auto full = load_model(fixture("bert_mlm/model"));
+  auto sparse = load_model(fixture("bert_mlm/model"));
+  ForwardOptions only_labelled;
+  only_labelled.logits_only_where_labelled = true;
+  ModelOutput a = full->forward(inputs), b = sparse->forward(inputs, only_labelled);
+  int64_t labelled = 0;
+  for (int64_t label : inputs.labels.to_vector<int64_t>()) labelled += label != -100;
+  EXPECT_EQ(b.logits.sizes(), (Shape{labelled, full->config().vocab_size}));
+  EXPECT_LT(relative_error(b.loss, expected.at("loss")), 1e-5);
+  EXPECT_NEAR(a.loss.item(), b.loss.item(), 1e-6);
+  a.loss.backward();
+  b.loss.backward();
+  auto pa = full->named_parameters(), pb = sparse->named_parameters();
+  for (size_t i = 0; i < pa.size(); ++i) {
+    ASSERT_EQ(pa[i].second.grad().defined(), pb[i].second.grad().defined()) << pa[i].first;
+    if (!pa[i].second.grad().defined()) continue;
+    // Absolute scale: some gradients are zero up to rounding (a key bias cannot change softmax).
+    const Tensor& ga = pa[i].second.grad();
+    const double diff = max(abs(pb[i].second.grad() - ga)).item(), scale = max(abs(ga)).item();
+    EXPECT_LT(diff, 1e-5 * (1e-2 + scale)) << pa[i].first;
+  }
+}
+
+}  // namespace
+}  // namespace bertology

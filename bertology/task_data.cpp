@@ -1,0 +1,76 @@
+// Loading a task's split for a model and scoring predictions with the task's metric.
+#include <bertology/bertology/metrics.h>
+#include <bertology/bertology/task_data.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace bertology {
+namespace {
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(concat(path, ": cannot open the text file"));
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (s.str().empty()) throw Error(concat(path, ": the text file is empty"));
+  return s.str();
+}
+
+const char* split_name(GlueSplit split) {
+  return split == GlueSplit::Train ? "train" : split == GlueSplit::Dev ? "dev" : "test";
+}
+
+}  // namespace
+
+EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, const Tokenizer& tokenizer) {
+  const std::string cls = model.class_name();
+  const std::string where = model.source().directory.empty() ? cls : model.source().directory;
+  if (o.task == "lm") {
+    TaskKind kind;
+    if (cls == "GPT2LMHeadModel" || cls == "OpenAIGPTLMHeadModel") kind = TaskKind::CausalLM;
+    else if (cls == "BertForMaskedLM") kind = TaskKind::MaskedLM;
+    else throw Error(concat("--task lm needs a language-model head (GPT2LMHeadModel, OpenAIGPTLMHeadModel or ",
+                            "BertForMaskedLM); ", where, " is a ", cls));
+    if (o.data_file.empty() && o.data_dir.empty()) throw Error("--task lm needs --data-file or --data-dir");
+    const std::string path =
+        !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(split_name(o.split), ".txt")).string();
+    return encode_lm_text(read_text_file(path), kind, tokenizer, o.max_seq_length, o.seed);
+  }
+  const GlueTask& task = glue_task(o.task);
+  if (cls.find("ForSequenceClassification") == std::string::npos)
+    throw Error(concat("task ", task.name, " needs a sequence classifier; ", where, " is a ", cls));
+  if (model.config().num_labels != task.num_labels())
+    throw Error(concat(where, ": the model has num_labels = ", model.config().num_labels, " but task ", task.name,
+                       " has ", task.num_labels()));
+  if (o.data_dir.empty()) throw Error(concat("task ", task.name, " needs --data-dir"));
+  return encode_glue(task, read_glue_examples(task, o.data_dir, o.split), tokenizer, o.max_seq_length);
+}
+
+std::string default_metric(const std::string& task) {
+  return task == "lm" ? "perplexity" : glue_task(task).default_metric;
+}
+
+bool lower_is_better(const std::string& metric) { return metric == "perplexity"; }
+
+double task_score(const EvalData& data, const Predictions& p, const std::string& metric) {
+  if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
+    if (p.lm_tokens == 0) throw Error("no tokens were scored: the text is too short");
+    return std::exp(p.lm_loss_sum / static_cast<double>(p.lm_tokens));
+  }
+  MetricMap m = data.kind == TaskKind::Regression ? glue_compute_metrics(data.task_name, p.scores, p.gold_scores)
+                                                  : glue_compute_metrics(data.task_name, p.labels, p.gold_labels);
+  auto it = m.find(metric);
+  if (it == m.end()) {
+    std::string known;
+    for (auto& [k, v] : m) known += (known.empty() ? "" : ", ") + k;
+    throw Error(concat("metric '", metric, "' is not reported for task ", data.task_name, " (", known, ")"));
+  }
+  return it->second;
+}
+
+}  // namespace bertology
