@@ -46,4 +46,4 @@ python3 -c "import numpy" 2>/dev/null || python="/usr/bin/python3"
   --epochs "${WINDOW_EPOCHS:-3}" --batch-size 32 --learning-rate 1e-3 --warmup-ratio 0.05 --threads "$threads"
 "$bertology" train --model "$work/windows" --task cola \
   --data-dir "$data/austen-order" --output-dir "$root/demo/model" --overwrite-output-dir \
-  --epochs "${SENTENCE_EPOCHS:-3}" --batch-size 32 --learning-rate 5e-4 --warmup-ratio 0.05 --threads "$threads"
+  --epochs "${SENTENCE_EPOCHS:-3}" --batch-size 32 --learning-rate "${SENTENCE_LR:-5e-4}" --warmup-ratio 0.05 --threads "$threads"
