@@ -194,19 +194,18 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
       throw Error(concat("the loss of example ", begin + bad, " is not finite (", losses.to_vector<double>()[bad],
                          "): check the model's weights and the inputs"));
     // Scored tokens per example: 1 for a classifier, the labelled tokens of a language model.
+    const bool language_model = data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM;
     std::vector<float> counts(b, 1.0f);
-    if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
-      std::vector<double> per = losses.to_vector<double>();
-      for (int64_t i = 0; i < b; ++i) {
-        counts[i] = static_cast<float>(scored_tokens(data, begin + i));
-        stats.predictions.lm_loss_sum += per[i] * counts[i];  // Σ token losses, for perplexity
+    const std::vector<double> per = losses.to_vector<double>();
+    for (int64_t i = 0; i < b; ++i) {
+      if (language_model) counts[i] = static_cast<float>(scored_tokens(data, begin + i));
+      const double weighted = per[i] * counts[i];  // Σ token losses of the example
+      stats.loss_sum += weighted;
+      stats.loss_count += static_cast<int64_t>(counts[i]);
+      if (language_model) {  // for perplexity
+        stats.predictions.lm_loss_sum += weighted;
         stats.predictions.lm_tokens += static_cast<int64_t>(counts[i]);
       }
-    }
-    std::vector<double> example_losses = losses.to_vector<double>();
-    for (int64_t i = 0; i < b; ++i) {
-      stats.loss_sum += example_losses[i] * counts[i];
-      stats.loss_count += static_cast<int64_t>(counts[i]);
     }
     collect_predictions(out, in, data, begin, stats.predictions);
     if (options.compute_entropy) add_entropy(out.attentions, in.attention_mask, model, entropy);

@@ -21,10 +21,6 @@ std::string read_text_file(const std::string& path) {
   return s.str();
 }
 
-const char* split_name(GlueSplit split) {
-  return split == GlueSplit::Train ? "train" : split == GlueSplit::Dev ? "dev" : "test";
-}
-
 }  // namespace
 
 EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, const Tokenizer& tokenizer) {
@@ -38,7 +34,7 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
                             "BertForMaskedLM); ", where, " is a ", cls));
     if (o.data_file.empty() && o.data_dir.empty()) throw Error("--task lm needs --data-file or --data-dir");
     const std::string path =
-        !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(split_name(o.split), ".txt")).string();
+        !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(glue_split_name(o.split), ".txt")).string();
     return encode_lm_text(read_text_file(path), kind, tokenizer, o.max_seq_length, o.seed);
   }
   const GlueTask& task = glue_task(o.task);

@@ -116,12 +116,16 @@ TrainSummary train_model(const TrainOptions& o, const RunObserver& observer) {
   if (o.task != "lm") load.num_labels = glue_task(o.task).num_labels();
   std::unique_ptr<PreTrainedModel> model = load_model(o.model_dir, load);
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
-  TaskDataOptions split{o.task, o.data_dir, "", GlueSplit::Train, o.max_seq_length, o.seed};
-  EvalData train = load_task_data(split, *model, *tokenizer);
-  if (o.train_subset > 0 && static_cast<int64_t>(train.examples.size()) > o.train_subset)
-    train.examples.resize(static_cast<size_t>(o.train_subset));
-  split.split = GlueSplit::Dev;
-  const EvalData dev = load_task_data(split, *model, *tokenizer);
+  // The training split; `seed` picks a masked LM's masked tokens.
+  auto load_train = [&](uint64_t seed) {
+    EvalData data = load_task_data({o.task, o.data_dir, "", GlueSplit::Train, o.max_seq_length, seed}, *model, *tokenizer);
+    if (o.train_subset > 0 && static_cast<int64_t>(data.examples.size()) > o.train_subset)
+      data.examples.resize(static_cast<size_t>(o.train_subset));
+    return data;
+  };
+  EvalData train = load_train(o.seed);
+  const EvalData dev =
+      load_task_data({o.task, o.data_dir, "", GlueSplit::Dev, o.max_seq_length, o.seed}, *model, *tokenizer);
   const std::string metric = !o.metric_name.empty() ? o.metric_name : default_metric(o.task);
   const bool lower = lower_is_better(metric);
 
@@ -153,16 +157,12 @@ TrainSummary train_model(const TrainOptions& o, const RunObserver& observer) {
   int64_t step = 0;
   for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
     const auto started = Clock::now();
-    if (train.kind == TaskKind::MaskedLM && epoch > 1) {
-      split.split = GlueSplit::Train;
-      split.seed = o.seed + static_cast<uint64_t>(epoch);
-      train = load_task_data(split, *model, *tokenizer);
-      if (o.train_subset > 0 && static_cast<int64_t>(train.examples.size()) > o.train_subset)
-        train.examples.resize(static_cast<size_t>(o.train_subset));
-    }
-    EvalData epoch_data = train;
-    const std::vector<size_t> order = shuffled_order(train.examples.size(), shuffle);
-    for (size_t i = 0; i < order.size(); ++i) epoch_data.examples[i] = train.examples[order[i]];
+    if (train.kind == TaskKind::MaskedLM && epoch > 1) train = load_train(o.seed + static_cast<uint64_t>(epoch));
+    EvalData epoch_data;  // the training examples in this epoch's order
+    epoch_data.kind = train.kind;
+    epoch_data.task_name = train.task_name;
+    epoch_data.pad_token_id = train.pad_token_id;
+    for (size_t i : shuffled_order(train.examples.size(), shuffle)) epoch_data.examples.push_back(train.examples[i]);
 
     model->train();
     auto progress = observer.progress(concat("epoch ", epoch, "/", o.epochs));
