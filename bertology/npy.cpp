@@ -93,7 +93,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(concat("load_npy: ", path_, ": malformed header: ", what, " (header: ",
+    throw Error(concat(path_, ": malformed header: ", what, " (header: ",
                        printable_excerpt(), ")"));
   }
   // The header on one line: control bytes shown as '?', trailing padding dropped, at most 200.
@@ -223,7 +223,7 @@ void save_npy(const std::string& path, const Tensor& tensor) {
 
 Tensor load_npy(const std::string& path) {
   auto fail = [&](const std::string& what) -> Error {
-    return Error(concat("load_npy: ", path, ": ", what));
+    return Error(concat(path, ": ", what));
   };
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) throw fail("file not found");

@@ -2,23 +2,26 @@
 #include <bertology/bertology/metrics.h>
 #include <bertology/bertology/task_data.h>
 
+#include <bertology/models/text_file.h>
+#include <bertology/tensor/system_memory.h>
+
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace bertology {
 namespace {
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(concat(path, ": cannot open the text file"));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (s.str().empty()) throw Error(concat(path, ": the text file is empty"));
-  return s.str();
+// A language-modelling text file, whole. The text, its token ids and the encoded blocks take
+// a few times the file's size.
+std::string read_lm_text(const std::string& path) {
+  std::error_code size_error;
+  const auto file_size = fs::file_size(path, size_error);
+  if (!size_error) require_memory(4.0 * static_cast<double>(file_size), "reading and encoding it", path);
+  const std::string text = read_text_file(path);
+  if (text.empty()) throw Error(concat(path, ": the text file is empty"));
+  return text;
 }
 
 }  // namespace
@@ -35,7 +38,7 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
     if (o.data_file.empty() && o.data_dir.empty()) throw Error("--task lm needs --data-file or --data-dir");
     const std::string path =
         !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(glue_split_name(o.split), ".txt")).string();
-    return encode_lm_text(read_text_file(path), kind, tokenizer, o.max_seq_length, o.seed);
+    return encode_lm_text(read_lm_text(path), kind, tokenizer, o.max_seq_length, o.seed);
   }
   const GlueTask& task = glue_task(o.task);
   if (cls.find("ForSequenceClassification") == std::string::npos)

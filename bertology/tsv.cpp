@@ -2,10 +2,14 @@
 // The whole file is read at once; GLUE's largest file (QQP train) is about 40 MB.
 #include <bertology/bertology/tsv.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include <bertology/tensor/error.h>
+#include <bertology/tensor/system_memory.h>
 
 namespace bertology {
 
@@ -62,9 +66,13 @@ int64_t find_invalid_utf8(const std::string& text) {
 
 std::vector<TsvRow> read_tsv(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(concat("cannot open ", path));
+  if (!file) throw Error(concat(path, ": cannot open: ", std::strerror(errno)));
+  std::error_code size_error;
+  const auto file_size = std::filesystem::file_size(path, size_error);
+  // The text, then its rows: about twice the file.
+  if (!size_error) require_memory(2.0 * static_cast<double>(file_size), "reading it", path);
   std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) throw Error(concat("error while reading ", path));
+  if (file.bad()) throw Error(concat(path, ": cannot read"));
 
   size_t position = 0;
   if (content.compare(0, 3, "\xEF\xBB\xBF") == 0) position = 3;  // utf-8-sig, as HF opens GLUE
@@ -75,6 +83,9 @@ std::vector<TsvRow> read_tsv(const std::string& path) {
     ++line_number;
     const size_t end = content.find_first_of("\r\n", position);
     const size_t line_end = end == std::string::npos ? content.size() : end;
+    if (line_end - position > kMaxTsvLineBytes)
+      throw Error(concat(path, ":", line_number, ": the line is ", line_end - position, " bytes long (at most ",
+                         kMaxTsvLineBytes, "; is this a tab-separated data file?)"));
     std::string line = content.substr(position, line_end - position);
     position = line_end;
     if (position < content.size()) {  // step over \n, \r or \r\n (Python's universal newlines)

@@ -2,10 +2,11 @@
 // writing it back with only pruned_heads / architectures / labels changed.
 #include <bertology/models/config.h>
 
-#include <fstream>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <bertology/models/text_file.h>
 #include <bertology/tensor/error.h>
 
 namespace bertology {
@@ -174,8 +175,11 @@ void read_pruned_heads(const Fields& f, ModelConfig& c) {
 }
 
 void check_sizes(const ModelConfig& c, const std::string& where) {
+  // Sizes are at most 2^31 - 1, as in every real checkpoint; that keeps products of two sizes
+  // (a weight matrix's element count) far inside int64.
   auto positive = [&](const char* name, int64_t v) {
     if (v <= 0) throw Error(concat(where, ": ", name, " must be positive, got ", v));
+    if (v > INT32_MAX) throw Error(concat(where, ": ", name, " ", v, " is too large (at most ", INT32_MAX, ")"));
   };
   positive("vocab_size", c.vocab_size);
   positive("hidden size", c.hidden_size);
@@ -219,12 +223,7 @@ std::string ModelConfig::architecture() const {
 }
 
 ModelConfig parse_config(const std::string& json_text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
-    throw Error(concat(where, ": not valid JSON: ", e.what()));
-  }
+  const json j = parse_json(json_text, where);
   if (!j.is_object()) throw Error(concat(where, ": must hold a JSON object"));
   Fields f(j, where);
   ModelConfig c;
@@ -252,11 +251,9 @@ ModelConfig parse_config(const std::string& json_text, const std::string& where)
 }
 
 ModelConfig load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(concat("cannot open '", path, "'"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path);
+  ModelConfig config = parse_config(read_text_file(path), path);
+  config.source_path = path;
+  return config;
 }
 
 std::string ModelConfig::to_json() const {

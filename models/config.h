@@ -57,6 +57,7 @@ struct ModelConfig {
 
   std::string torch_dtype;    // "float32", "float16", "bfloat16" or "" (config "dtype"/"torch_dtype")
   std::string original_json;  // config.json as read, re-emitted by to_json() with updates
+  std::string source_path;    // the file it was read from ("" when built in code), for messages
 
   int64_t head_size() const { return hidden_size / num_heads; }  // D
   // The architecture to build: the first of `architectures`, else the family's base model.

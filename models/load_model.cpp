@@ -8,6 +8,7 @@
 #include <bertology/models/bert.h>
 #include <bertology/models/checkpoint/checkpoint.h>
 #include <bertology/models/gpt.h>
+#include <bertology/tensor/system_memory.h>
 
 namespace bertology {
 namespace {
@@ -37,6 +38,16 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
 const std::vector<std::string> kHeadPrefixes = {"pooler.", "bert.pooler.", "classifier.",
                                                 "score.",  "cls.",         "lm_head."};
 
+// The float32 bytes of a model's main weight matrices (embeddings, attention, feed-forward): a
+// lower bound on what building it allocates, computed in double so absurd sizes cannot wrap.
+double weight_bytes_lower_bound(const ModelConfig& c) {
+  const double hidden = static_cast<double>(c.hidden_size);
+  const double embeddings = (static_cast<double>(c.vocab_size) + static_cast<double>(c.max_position_embeddings) +
+                             static_cast<double>(c.type_vocab_size)) * hidden;
+  const double per_layer = 4 * hidden * hidden + 2 * hidden * static_cast<double>(c.intermediate_size);
+  return 4 * (embeddings + static_cast<double>(c.num_layers) * per_layer);
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_architectures() {
@@ -50,8 +61,12 @@ const std::vector<std::string>& supported_architectures() {
 
 std::unique_ptr<PreTrainedModel> create_model(const ModelConfig& config, const std::string& architecture) {
   const std::string name = architecture.empty() ? config.architecture() : architecture;
-  for (const auto& [known, factory] : factories())
-    if (known == name) return factory(config);
+  for (const auto& [known, factory] : factories()) {
+    if (known != name) continue;
+    require_memory(weight_bytes_lower_bound(config), "the model's weights",
+                   config.source_path.empty() ? name : config.source_path);
+    return factory(config);
+  }
   std::string list;
   for (const auto& known : supported_architectures()) list += (list.empty() ? "" : ", ") + known;
   throw Error(concat("unsupported architecture '", name, "' (supported: ", list, ")"));

@@ -2,14 +2,16 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz and runs each for SECONDS
 # (default 30), printing exec/s and corpus size per target; exits 1 if any target crashed.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (no TARGET: all of them)
+# FUZZ_SEED fixes libFuzzer's random seed (CI uses 1, so a run is repeatable); default: random.
 set -u
 cd "$(dirname "$0")/.."
+scripts/setup.sh --with-clang --no-build || exit 2
 seconds="${1:-30}"
 shift $(( $# > 0 ? 1 : 0 ))
 jobs="${FUZZ_JOBS:-2}"
 clangxx="${CLANGXX:-$(command -v clang++ || command -v clang++-14)}"
 targets="safetensors_fuzz pytorch_bin_fuzz config_fuzz bert_tokenizer_fuzz gpt2_tokenizer_fuzz
-         glue_fuzz npy_fuzz"
+         glue_fuzz npy_fuzz sharded_index_fuzz"
 if [ $# -gt 0 ]; then targets="$*"; fi
 
 mkdir -p build-fuzz
@@ -31,7 +33,7 @@ for target in $targets; do
   mkdir -p "$work" "$crashes"
   # The seeds (tests/fuzz/corpus/$target) are read, never written.
   "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$crashes/" "$work" "tests/fuzz/corpus/$target" \
+    -print_final_stats=1 -seed="${FUZZ_SEED:-0}" -artifact_prefix="$crashes/" "$work" "tests/fuzz/corpus/$target" \
     > "$log" 2>&1
   rc=$?
   exec_per_sec=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the build needs (only those missing), then configures and
-# builds into build/ (or $BERTOLOGY_BUILD_DIR). Used by scripts/demo.sh and scripts/test.sh.
-# --with-chromium (passed by scripts/test.sh) also installs headless Chromium, which the test
-# report_renders_in_chromium uses to render the HTML pages.
+# builds into build/ (or $BERTOLOGY_BUILD_DIR). Used by scripts/demo.sh, test.sh, sanitize.sh and
+# fuzz.sh. Options:
+#   --with-chromium  also headless Chromium (the test report_renders_in_chromium renders pages)
+#   --with-clang     also clang and its runtime libraries (libFuzzer), for scripts/fuzz.sh
+#   --no-build       install only
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BERTOLOGY_BUILD_DIR:-$root/build}"
@@ -10,7 +12,15 @@ build="${BERTOLOGY_BUILD_DIR:-$root/build}"
 packages=(build-essential cmake pkg-config libopenblas-dev libtbb-dev libicu-dev
           libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
           python3-numpy)  # python3-numpy: a test checks that numpy.load reads our .npy files
-if [ "${1:-}" = "--with-chromium" ]; then packages+=(chromium); fi
+do_build=1
+for option in "$@"; do
+  case "$option" in
+    --with-chromium) packages+=(chromium) ;;
+    --with-clang) packages+=(clang libclang-rt-dev) ;;
+    --no-build) do_build=0 ;;
+    *) echo "setup.sh: unknown option '$option'" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,5 +33,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" -j "$(nproc)"
+if ((do_build)); then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" -j "$(nproc)"
+fi

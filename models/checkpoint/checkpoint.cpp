@@ -10,6 +10,7 @@
 
 #include <bertology/models/checkpoint/pytorch_bin.h>
 #include <bertology/models/checkpoint/safetensors.h>
+#include <bertology/models/text_file.h>
 #include <bertology/tensor/error.h>
 
 #include "stored_dtype.h"
@@ -41,17 +42,7 @@ nlohmann::json read_index(const std::string& path) {
   constexpr std::uintmax_t kMaxIndexBytes = 100'000'000;
   std::error_code error;
   if (fs::file_size(path, error) > kMaxIndexBytes) throw Error(concat(path, ": index file is too large"));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(concat(path, ": cannot open"));
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(concat(path, ": not valid JSON (error at byte ", e.byte, ")"));
-  } catch (const nlohmann::json::exception&) {  // e.g. out_of_range for 1e999
-    throw Error(concat(path, ": not valid JSON (a number is out of range)"));
-  }
+  return parse_json(read_text_file(path), path);
 }
 
 // A shard must be a plain file name inside the model folder (no "../", no absolute paths).

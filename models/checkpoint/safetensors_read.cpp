@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include <bertology/tensor/system_memory.h>
+
 #include "mapped_file.h"
 #include "safetensors_header.h"
 
@@ -38,6 +40,16 @@ Tensor load_entry(const std::shared_ptr<MappedFile>& file, const SafetensorsEntr
 SafetensorsFile read_safetensors(const std::string& path, bool convert_to_float32) {
   std::shared_ptr<MappedFile> file = MappedFile::open(path);
   const SafetensorsHeader header = parse_safetensors_header(file->data(), file->size(), path);
+  // Tensors stored as they are loaded stay in the (lazily read) mapping; the others are
+  // converted into new memory, which must exist.
+  double converted_bytes = 0;
+  for (const SafetensorsEntry& entry : header.entries) {
+    const DType dtype = loaded_dtype(entry.dtype, convert_to_float32);
+    if (!same_representation(entry.dtype, dtype))
+      converted_bytes += static_cast<double>(entry.end - entry.begin) / stored_dtype_size(entry.dtype) *
+                         static_cast<double>(element_size(dtype));
+  }
+  require_memory(converted_bytes, "its tensors in float32", path);
   SafetensorsFile result;
   result.metadata = header.metadata;
   for (const SafetensorsEntry& entry : header.entries) {

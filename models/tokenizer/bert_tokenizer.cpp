@@ -30,7 +30,7 @@ std::unique_ptr<BertTokenizer> BertTokenizer::from_file(const std::string& vocab
   try {
     return std::make_unique<BertTokenizer>(std::move(vocab), options);
   } catch (const Error& e) {
-    throw Error(concat("'", vocab_txt, "': ", e.what()));
+    throw Error(concat(vocab_txt, ": ", e.what()));
   }
 }
 

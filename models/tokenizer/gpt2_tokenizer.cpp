@@ -31,7 +31,7 @@ std::unique_ptr<Gpt2Tokenizer> Gpt2Tokenizer::from_files(const std::string& voca
   try {
     return std::make_unique<Gpt2Tokenizer>(std::move(vocab), merges);
   } catch (const Error& e) {
-    throw Error(concat("'", vocab_json, "': ", e.what()));
+    throw Error(concat(vocab_json, ": ", e.what()));
   }
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include <bertology/models/text_file.h>
 #include <bertology/tensor/error.h>
 
 #include "bert_tokenizer.h"
@@ -21,13 +22,8 @@ namespace fs = std::filesystem;
 // The JSON object in dir/name, or an empty object when the file does not exist.
 nlohmann::json read_json_object(const fs::path& path) {
   if (!fs::exists(path)) return nlohmann::json::object();
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(path.string()));
-  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
-    throw Error(concat("'", path.string(), "' is not valid JSON: ", e.what()));
-  }
-  if (!json.is_object()) throw Error(concat("'", path.string(), "' must hold a JSON object"));
+  const nlohmann::json json = parse_json(read_text_file(path.string()), path.string());
+  if (!json.is_object()) throw Error(concat(path.string(), ": must hold a JSON object"));
   return json;
 }
 
@@ -37,7 +33,7 @@ bool get_bool(const nlohmann::json& config, const char* key, bool fallback,
   auto it = config.find(key);
   if (it == config.end() || it->is_null()) return fallback;
   if (!it->is_boolean())
-    throw Error(concat("'", path.string(), "': \"", key, "\" must be true or false"));
+    throw Error(concat(path.string(), ": \"", key, "\" must be true or false"));
   return it->get<bool>();
 }
 
@@ -57,7 +53,7 @@ std::string family(std::string name) {
 
 // Whether merges.txt uses OpenAI GPT's "</w>" end-of-word suffix (checks the first lines).
 bool merges_use_end_of_word(const fs::path& path) {
-  const std::string text = read_file(path.string());
+  const std::string text = read_text_file(path.string());
   const std::size_t limit = std::min<std::size_t>(text.size(), 1 << 16);
   return text.substr(0, limit).find("</w>") != std::string::npos;
 }
@@ -66,7 +62,7 @@ bool merges_use_end_of_word(const fs::path& path) {
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir_name) {
   const fs::path dir(dir_name);
-  if (!fs::is_directory(dir)) throw Error(concat("tokenizer folder '", dir_name, "' not found"));
+  if (!fs::is_directory(dir)) throw Error(concat(dir_name, ": tokenizer folder not found"));
   const fs::path tokenizer_config_path = dir / "tokenizer_config.json";
   const nlohmann::json tokenizer_config = read_json_object(tokenizer_config_path);
   const nlohmann::json config = read_json_object(dir / "config.json");
@@ -84,7 +80,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir_name) {
   }
 
   if (kind == "bert") {
-    if (!has_vocab_txt) throw Error(concat("'", dir_name, "' has no vocab.txt for its BERT tokenizer"));
+    if (!has_vocab_txt) throw Error(concat(dir_name, ": no vocab.txt for its BERT tokenizer"));
     BasicTokenizerOptions options;
     options.lowercase = get_bool(tokenizer_config, "do_lower_case", true, tokenizer_config_path);
     options.strip_accents =
@@ -95,14 +91,12 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir_name) {
   }
   if (kind == "gpt2" || kind == "openai-gpt") {
     if (!has_bpe)
-      throw Error(concat("'", dir_name, "' needs vocab.json and merges.txt for its ", kind,
-                         " tokenizer"));
+      throw Error(concat(dir_name, ": needs vocab.json and merges.txt for its ", kind, " tokenizer"));
     const std::string vocab = (dir / "vocab.json").string(), merges = (dir / "merges.txt").string();
     if (kind == "gpt2") return Gpt2Tokenizer::from_files(vocab, merges);
     return OpenAIGptTokenizer::from_files(vocab, merges);
   }
-  throw Error(concat("'", dir_name, "' has no tokenizer files this library knows (vocab.txt, or "
-                     "vocab.json + merges.txt)"));
+  throw Error(concat(dir_name, ": no tokenizer files this library knows (vocab.txt, or vocab.json + merges.txt)"));
 }
 
 }  // namespace bertology

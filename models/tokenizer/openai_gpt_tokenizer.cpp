@@ -23,7 +23,7 @@ std::unique_ptr<OpenAIGptTokenizer> OpenAIGptTokenizer::from_files(const std::st
   try {
     return std::make_unique<OpenAIGptTokenizer>(std::move(vocab), merges);
   } catch (const Error& e) {
-    throw Error(concat("'", vocab_json, "': ", e.what()));
+    throw Error(concat(vocab_json, ": ", e.what()));
   }
 }
 

@@ -2,10 +2,10 @@
 // one, the line, so that a user can fix the file.
 #include "vocab.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include <bertology/models/text_file.h>
+#include <bertology/models/text_file.h>
 #include <bertology/tensor/error.h>
 
 #include "utf8.h"
@@ -30,15 +30,6 @@ const std::string& Vocab::token(int32_t id) const {
   return id_to_token_[id];
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(concat("cannot open '", path, "'"));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(concat("cannot read '", path, "'"));
-  return buffer.str();
-}
-
 namespace {
 
 // Splits text into lines on '\n' (a final newline does not start another line).
@@ -59,50 +50,45 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' |
 }  // namespace
 
 Vocab load_vocab_txt(const std::string& path) {
-  const std::string text = read_file(path);
-  if (!utf8::is_valid(text)) throw Error(concat("'", path, "' is not valid UTF-8"));
+  const std::string text = read_text_file(path);
+  if (!utf8::is_valid(text)) throw Error(concat(path, ": not valid UTF-8"));
   Vocab vocab;
   const auto lines = split_lines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];
     // A NUL byte means this is not a text vocabulary (e.g. a weights file passed by mistake).
     if (line.find('\0') != std::string_view::npos)
-      throw Error(concat("'", path, "' line ", i + 1, ": NUL byte; a vocab.txt holds one token "
-                         "per line"));
+      throw Error(concat(path, ":", i + 1, ": NUL byte; a vocab.txt holds one token per line"));
+    if (line.size() > kMaxTokenBytes)
+      throw Error(concat(path, ":", i + 1, ": a line of ", line.size(), " bytes; a vocab.txt holds one token per line ",
+                         "(at most ", kMaxTokenBytes, " bytes)"));
     while (!line.empty() && is_space(line.back())) line.remove_suffix(1);  // HF: trim_end
     // A blank line keeps its id, as in HF, and matches nothing (words are never empty).
     vocab.add(std::string(line), static_cast<int32_t>(i));
   }
-  if (vocab.size() == 0) throw Error(concat("'", path, "' is empty: no vocabulary"));
+  if (vocab.size() == 0) throw Error(concat(path, ": empty vocabulary"));
   return vocab;
 }
 
 Vocab load_vocab_json(const std::string& path) {
-  const std::string text = read_file(path);
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
-    throw Error(concat("'", path, "' is not valid JSON: ", e.what()));
-  }
-  if (!json.is_object())
-    throw Error(concat("'", path, "' must hold a JSON object {\"token\": id, ...}"));
-  if (json.empty()) throw Error(concat("'", path, "' is empty: no vocabulary"));
+  const nlohmann::json json = parse_json(read_text_file(path), path);
+  if (!json.is_object()) throw Error(concat(path, ": must hold a JSON object {\"token\": id, ...}"));
+  if (json.empty()) throw Error(concat(path, ": empty vocabulary"));
   Vocab vocab;
   for (auto it = json.begin(); it != json.end(); ++it) {
     if (!it.value().is_number_integer())
-      throw Error(concat("'", path, "': the id of token '", it.key(), "' is not an integer"));
+      throw Error(concat(path, ": the id of token '", it.key(), "' is not an integer"));
     const auto id = it.value().get<int64_t>();
     if (id < 0 || id > INT32_MAX)
-      throw Error(concat("'", path, "': token '", it.key(), "' has id ", id, " out of range"));
+      throw Error(concat(path, ": token '", it.key(), "' has id ", id, " (ids must be in [0, 2^31))"));
     vocab.add(it.key(), static_cast<int32_t>(id));
   }
   return vocab;
 }
 
 std::vector<Merge> load_merges(const std::string& path, const Vocab& vocab) {
-  const std::string text = read_file(path);
-  if (!utf8::is_valid(text)) throw Error(concat("'", path, "' is not valid UTF-8"));
+  const std::string text = read_text_file(path);
+  if (!utf8::is_valid(text)) throw Error(concat(path, ": not valid UTF-8"));
   std::vector<Merge> merges;
   const auto lines = split_lines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -113,18 +99,16 @@ std::vector<Merge> load_merges(const std::string& path, const Vocab& vocab) {
     const std::size_t space = line.find(' ');
     if (space == 0 || space == std::string_view::npos || space + 1 == line.size() ||
         line.find(' ', space + 1) != std::string_view::npos)
-      throw Error(concat("'", path, "' line ", i + 1, ": expected two tokens separated by one "
-                         "space, got '", line, "'"));
+      throw Error(concat(path, ":", i + 1, ": expected two tokens separated by one space, got '", line, "'"));
     const std::string_view left = line.substr(0, space), right = line.substr(space + 1);
     Merge merge{vocab.find(left), vocab.find(right), vocab.find(std::string(left) + std::string(right))};
     const std::string_view missing = merge.left == Vocab::kNone    ? left
                                      : merge.right == Vocab::kNone ? right
                                                                    : std::string_view();
     if (!missing.empty())
-      throw Error(concat("'", path, "' line ", i + 1, ": token '", missing,
-                         "' is not in the vocabulary"));
+      throw Error(concat(path, ":", i + 1, ": token '", missing, "' is not in the vocabulary"));
     if (merge.merged == Vocab::kNone)
-      throw Error(concat("'", path, "' line ", i + 1, ": merged token '", left, right,
+      throw Error(concat(path, ":", i + 1, ": merged token '", left, right,
                          "' is not in the vocabulary"));
     merges.push_back(merge);
   }

@@ -1,6 +1,7 @@
 // A token <-> id table and the readers of HuggingFace's vocabulary files (vocab.txt,
 // vocab.json, merges.txt). Bad files throw bertology::Error naming the file and line.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,8 +32,13 @@ class Vocab {
   std::vector<std::string> id_to_token_;  // (V,); "" for an id no token has
 };
 
+// The longest line load_vocab_txt accepts: real tokens are a few dozen bytes, and WordPiece
+// never matches a word of more than 100 characters.
+inline constexpr std::size_t kMaxTokenBytes = 1024;
+
 // vocab.txt: one token per line, id = line index (0-based); trailing whitespace is trimmed.
-// Throws for an empty file, invalid UTF-8 or a NUL byte (naming the line).
+// Throws for an empty file, invalid UTF-8, a NUL byte or a line longer than kMaxTokenBytes
+// (naming the line).
 Vocab load_vocab_txt(const std::string& path);
 
 // vocab.json: {"token": id, ...}.
@@ -44,8 +50,5 @@ struct Merge {
   int32_t left, right, merged;  // vocab ids
 };
 std::vector<Merge> load_merges(const std::string& path, const Vocab& vocab);
-
-// The whole file as a string; throws naming the path when it cannot be read.
-std::string read_file(const std::string& path);
 
 }  // namespace bertology

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,24 @@ inline TempFiles& temp_files() {
   return files;
 }
 
+// Writes `bytes` to `path` (replacing it); aborts if it cannot, since that is not the parser's
+// fault and fuzzing on would test nothing.
+inline void write_file(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) {
+    std::perror(path.c_str());
+    std::abort();
+  }
+}
+
+// The whole of a file the target itself wrote.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 // A file under $TMPDIR (or /tmp) unique to this process and `name`, rewritten on each call and
 // removed when the process exits normally. Returns its path.
 inline std::string write_temp_file(const std::string& name, std::string_view bytes) {
@@ -39,13 +58,7 @@ inline std::string write_temp_file(const std::string& name, std::string_view byt
   const std::string path = dir + "/bertology_fuzz_" + std::to_string(getpid()) + "_" + name;
   std::vector<std::string>& paths = temp_files().paths;
   if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) {
-    std::perror(path.c_str());
-    std::abort();  // not the parser's fault: stop rather than fuzz nothing
-  }
+  write_file(path, bytes);
   return path;
 }
 

@@ -78,9 +78,8 @@ zip_pickle = state_dict_pickle(unicode("storage") + b"ctorch\nFloatStorage\n" + 
                                + unicode("cpu") + b"K\x04")
 buffer = io.BytesIO()
 with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-    archive.writestr("archive/data.pkl", zip_pickle)
-    archive.writestr("archive/data/0", floats)
-    archive.writestr("archive/version", "3\n")
+    for name, data in [("archive/data.pkl", zip_pickle), ("archive/data/0", floats), ("archive/version", "3\n")]:
+        archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)  # reproducible
 write("pytorch_bin_fuzz", "zip.bin", buffer.getvalue())
 
 legacy_pickle = state_dict_pickle(unicode("storage") + b"ctorch\nFloatStorage\n" + unicode("0")
@@ -91,8 +90,8 @@ sys_info = b"\x80\x02}(" + unicode("little_endian") + b"\x88u."
 keys = b"\x80\x02](" + unicode("0") + b"e."
 write("pytorch_bin_fuzz", "legacy.bin",
       magic + protocol + sys_info + legacy_pickle + keys + struct.pack("<q", 4) + floats)
-write("pytorch_bin_fuzz", "os_system.bin", read("bad", "checkpoint", "os_system.bin"))
-write("pytorch_bin_fuzz", "builtins_eval_legacy.bin", read("bad", "checkpoint", "builtins_eval_legacy.bin"))
+write("pytorch_bin_fuzz", "os_system.bin", read("bad", "pytorch_bin", "os_system.bin"))
+write("pytorch_bin_fuzz", "builtins_eval_legacy.bin", read("bad", "pytorch_bin", "builtins_eval_legacy.bin"))
 
 # --- config.json ---
 for family in ["bert_small", "openai_gpt_lm", "gpt2_lm", "bert_regression"]:
@@ -164,3 +163,13 @@ write("npy_fuzz", "f8.npy", npy("<f8", [2], struct.pack("<2d", 1.5, -2)))
 write("npy_fuzz", "i8_v2.npy", npy("<i8", [1, 1, 1], struct.pack("<q", 5), version=2))
 write("npy_fuzz", "scalar.npy", npy("<f4", [], struct.pack("<f", 1)))
 write("npy_fuzz", "empty.npy", npy("<f4", [0, 4], b""))
+
+# --- sharded index: index JSON, then optionally the bytes of b.safetensors (see the target) ---
+index = {"metadata": {"total_size": 60},
+         "weight_map": {"w": "a.safetensors", "v": "a.safetensors", "u": "b.safetensors"}}
+write("sharded_index_fuzz", "valid", json.dumps(index).encode())
+write("sharded_index_fuzz", "with_shard", json.dumps(index).encode() + SEP
+      + safetensors({"u": ("F32", [4], struct.pack("<4f", -2, -2, -2, -2))}))
+write("sharded_index_fuzz", "escaping", json.dumps({"weight_map": {"w": "../a.safetensors"}}).encode())
+write("sharded_index_fuzz", "sharded_fixture",
+      read("fixtures", "bert_small", "model_sharded", "model.safetensors.index.json"))

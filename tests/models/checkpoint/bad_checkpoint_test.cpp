@@ -339,24 +339,6 @@ TEST_F(BadZip, LocalHeaderOutsideTheFile) {
 }  // namespace
 }  // namespace bertology
 
-// ---- the checked-in hostile files (tests/data/bad/checkpoint, see make_hostile_files.py) -----
-
-namespace bertology {
-namespace {
-
-std::string bad_file(const std::string& name) { return std::string(BERTOLOGY_TEST_DATA_DIR) + "/bad/checkpoint/" + name; }
-
-TEST(CheckedInHostileFiles, AreRefusedWithoutRunningAnything) {
-  for (const auto& [file, global] : {std::pair{"os_system.bin", "os.system"}, std::pair{"builtins_eval_legacy.bin", "builtins.eval"}}) {
-    const std::string path = bad_file(file);
-    expect_error([&] { read_pytorch_bin(path); },
-                 path + ": refusing to load global '" + global + "'" + kRefusal);
-  }
-}
-
-}  // namespace
-}  // namespace bertology
-
 namespace bertology {
 namespace {
 
