@@ -3,6 +3,7 @@
 //
 // Run: build-bench/bench/bertology_bench [--model bert|gpt2|all] [--threads 2] [--repeats 3]
 //        [--json FILE] [--batch 8] [--seq 128] [--layers 12]   (the last three for smoke tests)
+//        [--pass forward|importance|full|all]                  (one pass, e.g. under perf)
 //
 // Every measurement runs in its own forked child, so each pass has its own peak resident memory:
 // the child's high-water mark (VmHWM) is reset once the model is built (/proc/self/clear_refs),
@@ -46,6 +47,7 @@ struct Options {
   int64_t batch = 8;
   int64_t seq = 128;
   int64_t layers = 12;
+  std::string pass = "all";  // forward | importance | full | all (one pass: for profiling)
 };
 
 // ---- model configurations ---------------------------------------------------------------------
@@ -363,7 +365,7 @@ void write_json(const std::string& path, const Options& opt, const std::vector<d
 int usage(const char* argv0) {
   std::cerr << "usage: " << argv0
             << " [--model bert|gpt2|all] [--threads N] [--repeats N] [--json FILE]"
-               " [--batch B] [--seq S] [--layers L]\n";
+               " [--batch B] [--seq S] [--layers L] [--pass forward|importance|full|all]\n";
   return 2;
 }
 
@@ -382,15 +384,19 @@ int main(int argc, char** argv) {
     else if (arg == "--batch") opt.batch = std::stoll(value);
     else if (arg == "--seq") opt.seq = std::stoll(value);
     else if (arg == "--layers") opt.layers = std::stoll(value);
+    else if (arg == "--pass") opt.pass = value;
     else return usage(argv[0]);
   }
-  if ((opt.model != "bert" && opt.model != "gpt2" && opt.model != "all") || opt.threads < 1 || opt.repeats < 1)
+  const bool known_pass =
+      opt.pass == "forward" || opt.pass == "importance" || opt.pass == "full" || opt.pass == "all";
+  if ((opt.model != "bert" && opt.model != "gpt2" && opt.model != "all") || !known_pass || opt.threads < 1 ||
+      opt.repeats < 1)
     return usage(argv[0]);
 
   std::vector<Case> cases;
   if (opt.model != "gpt2") cases.push_back({"bert-base", bert_base_json(opt.layers), false});
   if (opt.model != "bert") cases.push_back({"gpt2", gpt2_small_json(opt.layers), false});
-  const bool with_pruned = opt.model != "gpt2";
+  const bool with_pruned = opt.model != "gpt2" && (opt.pass == "all" || opt.pass == "importance");
 
   std::cout << "bertology_bench: batch " << opt.batch << " x " << opt.seq << " tokens, " << opt.threads
             << " threads, median of " << opt.repeats << " runs after 1 warm-up\n";
@@ -406,7 +412,8 @@ int main(int argc, char** argv) {
 
   std::vector<Result> results;
   for (const Case& cs : cases)
-    for (const char* pass : {"forward", "importance", "full"}) results.push_back(run_pass(cs, pass, opt));
+    for (const char* pass : {"forward", "importance", "full"})
+      if (opt.pass == "all" || opt.pass == pass) results.push_back(run_pass(cs, pass, opt));
   if (with_pruned) {
     const Case pruned{"bert-base-pruned-half", bert_base_json(opt.layers), true};
     results.push_back(run_pass(pruned, "importance", opt));

@@ -5,6 +5,8 @@
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/kernels/strided_loop.h>
 
+#include "fast_math.h"
+
 #include <cmath>
 
 namespace bertology::kernels {
@@ -14,6 +16,14 @@ constexpr double kSqrt2OverPi = 0.7978845608028654;  // √(2/π), tanh-form GEL
 constexpr double kInvSqrt2 = 0.7071067811865476;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;   // 1/√(2π)
 constexpr double kGeluCubic = 0.044715;
+
+// exp, tanh, erf: branch-free float versions for float (they vectorise), std:: for double.
+inline float exp_of(float v) { return fast::exp_f(v); }
+inline double exp_of(double v) { return std::exp(v); }
+inline float tanh_of(float v) { return fast::tanh_f(v); }
+inline double tanh_of(double v) { return std::tanh(v); }
+inline float erf_of(float v) { return fast::erf_f(v); }
+inline double erf_of(double v) { return std::erf(v); }
 
 // out[i] = f(x[i]) for a float tensor; out is new and contiguous.
 template <class F>
@@ -93,12 +103,12 @@ Tensor unary(Unary op, const Tensor& x) {
     case Unary::GeluErf:
       return map_unary(x, "gelu", [](auto v) {
         using T = decltype(v);  // float math for float tensors
-        return T(0.5) * v * (T(1) + std::erf(v * T(kInvSqrt2)));
+        return T(0.5) * v * (T(1) + erf_of(v * T(kInvSqrt2)));
       });
     case Unary::GeluTanh:
       return map_unary(x, "gelu", [](auto v) {
         using T = decltype(v);
-        return T(0.5) * v * (T(1) + std::tanh(T(kSqrt2OverPi) * (v + T(kGeluCubic) * v * v * v)));
+        return T(0.5) * v * (T(1) + tanh_of(T(kSqrt2OverPi) * (v + T(kGeluCubic) * v * v * v)));
       });
   }
   throw Error("unary: unknown op");
@@ -191,15 +201,16 @@ Tensor gelu_backward(const Tensor& dy, const Tensor& x, bool tanh_form) {
   Tensor out = Tensor::empty(x.sizes(), x.dtype());
   dispatch_floating(x.dtype(), "gelu_backward", [&](auto tag) {
     using T = decltype(tag);
+    // In T: float tensors get the vectorised float math of fast_math.h.
     if (tanh_form) {
       run_binary<T, T>(out, dy, x, [](T g, T v) {
-        double t = std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v));
-        double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * kSqrt2OverPi * (1 + 3 * kGeluCubic * v * v);
+        const T t = tanh_of(T(kSqrt2OverPi) * (v + T(kGeluCubic) * v * v * v));
+        const T d = T(0.5) * (1 + t) + T(0.5) * v * (1 - t * t) * T(kSqrt2OverPi) * (1 + T(3 * kGeluCubic) * v * v);
         return g * d;
       });
     } else {
       run_binary<T, T>(out, dy, x, [](T g, T v) {
-        double d = 0.5 * (1 + std::erf(v * kInvSqrt2)) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi;
+        const T d = T(0.5) * (1 + erf_of(v * T(kInvSqrt2))) + v * exp_of(T(-0.5) * v * v) * T(kInvSqrt2Pi);
         return g * d;
       });
     }

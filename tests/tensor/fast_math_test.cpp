@@ -1,0 +1,46 @@
+// The branch-free float exp / tanh / erf used by GELU and its backward, against double
+// precision on a dense grid over [-10, 10] (and the extremes): the bounds fast_math.h states.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include <bertology/tensor/kernels/fast_math.h>
+
+namespace bertology::kernels::fast {
+namespace {
+
+constexpr float kUlpAtOne = std::numeric_limits<float>::epsilon();  // 2^-23
+
+TEST(FastMath, ExpWithinTwoUlp) {
+  double worst = 0;
+  for (double x = -80; x <= 80; x += 1e-4) {
+    const float xf = static_cast<float>(x);
+    const double exact = std::exp(static_cast<double>(xf));
+    worst = std::max(worst, std::fabs(exp_f(xf) - exact) / exact);
+  }
+  EXPECT_LT(worst, 2 * kUlpAtOne / 2);  // relative ulp of a float is between 2^-24 and 2^-23
+  EXPECT_EQ(exp_f(-1000.0f), exp_f(-87.3f));  // clamped: a tiny normal number, not NaN
+  EXPECT_LT(exp_f(-1000.0f), 1e-37f);
+  EXPECT_TRUE(std::isfinite(exp_f(1000.0f)));
+}
+
+TEST(FastMath, TanhAndErfWithinAFewUlpOfOne) {
+  double worst_tanh = 0, worst_erf = 0;
+  for (double x = -10; x <= 10; x += 1e-5) {
+    const float xf = static_cast<float>(x);
+    worst_tanh = std::max(worst_tanh, std::fabs(tanh_f(xf) - std::tanh(static_cast<double>(xf))));
+    worst_erf = std::max(worst_erf, std::fabs(erf_f(xf) - std::erf(static_cast<double>(xf))));
+  }
+  EXPECT_LT(worst_tanh, 2e-7);
+  EXPECT_LT(worst_erf, 6e-7);
+  EXPECT_EQ(tanh_f(50.0f), 1.0f);
+  EXPECT_EQ(tanh_f(-50.0f), -1.0f);
+  EXPECT_EQ(erf_f(50.0f), 1.0f);
+  EXPECT_EQ(erf_f(-50.0f), -1.0f);
+  EXPECT_EQ(tanh_f(0.0f), 0.0f);
+  EXPECT_NEAR(erf_f(0.0f), 0.0f, 1e-7);
+}
+
+}  // namespace
+}  // namespace bertology::kernels::fast
