@@ -8,6 +8,7 @@
 #include <bertology/models/bert.h>
 #include <bertology/models/checkpoint/checkpoint.h>
 #include <bertology/models/gpt.h>
+#include <bertology/tensor/cpu_allocator.h>
 #include <bertology/tensor/system_memory.h>
 
 namespace bertology {
@@ -77,6 +78,9 @@ std::unique_ptr<PreTrainedModel> init_model(const ModelConfig& config, uint64_t 
   auto model = create_model(config, architecture);
   Generator generator(seed);
   model->init_weights(generator);
+  // Initialising replaced every parameter (through float64 draws); the storage cache would keep
+  // those blocks resident, about as much again as the weights, for sizes no later pass asks for.
+  cpu_empty_cache();
   return model;
 }
 
@@ -100,6 +104,7 @@ std::unique_ptr<PreTrainedModel> load_model(const std::string& directory, const 
                          options.init_missing_head ? kHeadPrefixes : std::vector<std::string>{});
   model->source().directory = directory;
   if (!checkpoint.dtype.empty()) model->source().dtype = checkpoint.dtype;
+  cpu_empty_cache();  // the constructor's placeholder weights and any converted copies
   return model;
 }
 
