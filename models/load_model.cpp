@@ -104,7 +104,7 @@ std::unique_ptr<PreTrainedModel> load_model(const std::string& directory, const 
                          options.init_missing_head ? kHeadPrefixes : std::vector<std::string>{});
   model->source().directory = directory;
   if (!checkpoint.dtype.empty()) model->source().dtype = checkpoint.dtype;
-  cpu_empty_cache();  // the constructor's placeholder weights and any converted copies
+  cpu_empty_cache();  // the weights the constructor allocated, replaced by the checkpoint's
   return model;
 }
 
