@@ -16,9 +16,7 @@ namespace {
 // A language-modelling text file, whole. The text, its token ids and the encoded blocks take
 // a few times the file's size.
 std::string read_lm_text(const std::string& path) {
-  std::error_code size_error;
-  const auto file_size = fs::file_size(path, size_error);
-  if (!size_error) require_memory(4.0 * static_cast<double>(file_size), "reading and encoding it", path);
+  require_memory_for_file(path, 4.0, "reading and encoding it");
   const std::string text = read_text_file(path);
   if (text.empty()) throw Error(concat(path, ": the text file is empty"));
   return text;

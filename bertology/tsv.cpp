@@ -2,12 +2,7 @@
 // The whole file is read at once; GLUE's largest file (QQP train) is about 40 MB.
 #include <bertology/bertology/tsv.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-
+#include <bertology/models/text_file.h>
 #include <bertology/tensor/error.h>
 #include <bertology/tensor/system_memory.h>
 
@@ -65,14 +60,8 @@ int64_t find_invalid_utf8(const std::string& text) {
 }
 
 std::vector<TsvRow> read_tsv(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(concat(path, ": cannot open: ", std::strerror(errno)));
-  std::error_code size_error;
-  const auto file_size = std::filesystem::file_size(path, size_error);
-  // The text, then its rows: about twice the file.
-  if (!size_error) require_memory(2.0 * static_cast<double>(file_size), "reading it", path);
-  std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (file.bad()) throw Error(concat(path, ": cannot read"));
+  require_memory_for_file(path, 2.0, "reading it");  // the text, then its rows
+  const std::string content = read_text_file(path);
 
   size_t position = 0;
   if (content.compare(0, 3, "\xEF\xBB\xBF") == 0) position = 3;  // utf-8-sig, as HF opens GLUE

@@ -1,6 +1,7 @@
 #include <bertology/tensor/system_memory.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +40,12 @@ void require_memory(double bytes, const std::string& what, const std::string& wh
   if (available && bytes > static_cast<double>(*available))
     throw Error(concat(where, ": needs ", format_bytes(bytes), " of memory for ", what, "; only ",
                        format_bytes(static_cast<double>(*available)), " is available"));
+}
+
+void require_memory_for_file(const std::string& path, double bytes_per_file_byte, const std::string& what) {
+  std::error_code size_error;
+  const auto file_size = std::filesystem::file_size(path, size_error);
+  if (!size_error) require_memory(bytes_per_file_byte * static_cast<double>(file_size), what, path);
 }
 
 }  // namespace bertology

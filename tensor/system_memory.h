@@ -18,4 +18,9 @@ std::string format_bytes(double bytes);
 // exceeds the available memory. `bytes` is a double: estimates of absurd sizes must not wrap.
 void require_memory(double bytes, const std::string& what, const std::string& where);
 
+// require_memory for reading the file at `path` whole, when that takes `bytes_per_file_byte`
+// times its size (the text and what is built from it). Nothing is checked when the size
+// cannot be read: opening the file will then fail with its own message.
+void require_memory_for_file(const std::string& path, double bytes_per_file_byte, const std::string& what);
+
 }  // namespace bertology
