@@ -1,0 +1,41 @@
+// The thread setting shared by TBB and OpenBLAS: after a product, OpenBLAS's idle worker must
+// sleep instead of spinning, so the cores go to the element-wise loops between two GEMMs.
+#include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/parallel.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <thread>
+
+namespace bertology {
+namespace {
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+TEST(Parallel, IdleBlasThreadsSleepRightAfterAProduct) {
+  if (std::getenv("OPENBLAS_THREAD_TIMEOUT") != nullptr)
+    GTEST_SKIP() << "OPENBLAS_THREAD_TIMEOUT is set in the environment; the library keeps the user's value";
+  set_num_threads(2);
+  ASSERT_STREQ(std::getenv("OPENBLAS_THREAD_TIMEOUT"), "4");
+
+  // A product large enough for OpenBLAS to use its second thread, then 100 ms of idleness.
+  Tensor a = Tensor::ones({512, 512});
+  Tensor c = kernels::matmul(a, a);
+  ASSERT_EQ(c.at({0, 0}), 512.0);
+  const double cpu_before = process_cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const double idle_cpu_ms = 1e3 * (process_cpu_seconds() - cpu_before);
+  // A spinning worker would burn most of the 100 ms (OpenBLAS's default spins ~0.1 s).
+  EXPECT_LT(idle_cpu_ms, 20.0) << "CPU time used while idle";
+}
+
+}  // namespace
+}  // namespace bertology
