@@ -77,7 +77,7 @@ std::unordered_map<const AutogradMeta*, Tensor> run_backward(const Tensor& outpu
   if (!grad_output.defined()) {
     if (output.numel() != 1)
       throw Error(concat("backward: grad_output is required for a non-scalar output of shape ", output.shape_str()));
-    grad_output = Tensor::ones(output.sizes(), output.dtype());
+    grad_output = Tensor::ones(output.sizes(), output.dtype(), output.device());
   } else if (grad_output.sizes() != output.sizes()) {
     throw Error(concat("backward: grad_output of shape ", grad_output.shape_str(), " for an output of shape ",
                        output.shape_str()));
@@ -157,7 +157,7 @@ std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs
     auto it = leaf_grads.find(t.impl().autograd.get());
     Tensor g = it == leaf_grads.end() ? Tensor() : it->second;
     if (g.defined()) g = run_hooks(*t.impl().autograd, g);
-    out.push_back(g.defined() ? g : Tensor::zeros(t.sizes(), t.dtype()));
+    out.push_back(g.defined() ? g : Tensor::zeros(t.sizes(), t.dtype(), t.device()));
   }
   return out;
 }
@@ -174,7 +174,7 @@ void Tensor::backward(const Tensor& grad_output, const std::vector<Tensor>& inpu
     auto* meta = const_cast<AutogradMeta*>(meta_ptr);
     Tensor hooked = meta->grad_fn ? g : run_hooks(*meta, g);
     if (!meta->grad.defined()) {
-      meta->grad = Tensor::empty(hooked.sizes(), hooked.dtype());  // owned: g may alias other tensors
+      meta->grad = Tensor::empty(hooked.sizes(), hooked.dtype(), hooked.device());  // owned: g may alias other tensors
       meta->grad.copy_(hooked);
     } else {
       kernels::axpy_(meta->grad, 1.0, hooked);

@@ -1,5 +1,6 @@
 // Parameter updates, written element-wise over contiguous parameter storage (no graph).
 #include <bertology/autograd/optim.h>
+#include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
 
 #include <cmath>
@@ -12,6 +13,7 @@ template <class F>
 void for_each_element(const Tensor& p, const char* op, const F& f) {
   Tensor g = p.grad();
   if (!g.defined()) return;
+  require_cpu(p.device(), op);  // the updates run on the CPU only, for now
   if (!p.is_contiguous() || !g.is_contiguous() || g.sizes() != p.sizes())
     throw Error(concat(op, ": parameter ", p.shape_str(), " and its gradient ", g.shape_str(),
                        " must be contiguous and the same shape"));
@@ -36,7 +38,7 @@ void Optimizer::zero_grad() {
 
 SGD::SGD(std::vector<Tensor> params, double lr, double momentum, double weight_decay)
     : Optimizer(std::move(params), lr), momentum_(momentum), weight_decay_(weight_decay) {
-  for (const Tensor& p : params_) velocity_.push_back(Tensor::zeros(p.sizes(), p.dtype()));
+  for (const Tensor& p : params_) velocity_.push_back(Tensor::zeros(p.sizes(), p.dtype(), p.device()));
 }
 
 void SGD::step() {
@@ -57,8 +59,8 @@ void SGD::step() {
 AdamW::AdamW(std::vector<Tensor> params, double lr, double beta1, double beta2, double eps, double weight_decay)
     : Optimizer(std::move(params), lr), beta1_(beta1), beta2_(beta2), eps_(eps), weight_decay_(weight_decay) {
   for (const Tensor& p : params_) {
-    m_.push_back(Tensor::zeros(p.sizes(), p.dtype()));
-    v_.push_back(Tensor::zeros(p.sizes(), p.dtype()));
+    m_.push_back(Tensor::zeros(p.sizes(), p.dtype(), p.device()));
+    v_.push_back(Tensor::zeros(p.sizes(), p.dtype(), p.device()));
   }
 }
 

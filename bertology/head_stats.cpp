@@ -17,7 +17,7 @@ void add_entropy(const std::vector<Tensor>& attentions, const Tensor& attention_
   const int64_t heads = model.num_heads();
   std::vector<double> query_mask = attention_mask.to_vector<double>();  // (B, S)
   for (size_t l = 0; l < attentions.size(); ++l) {
-    const Tensor p = attentions[l].contiguous().to(DType::Float64);
+    const Tensor p = attentions[l].detach().to(Device::cpu()).contiguous().to(DType::Float64);
     const int64_t b = p.size(0), h = p.size(1), s = p.size(2);
     const double* pp = p.data<double>();
     const std::vector<int64_t>& kept = model.kept_heads(static_cast<int64_t>(l));
@@ -41,8 +41,8 @@ void add_token_importance(const std::vector<Tensor>& contexts, const Tensor& mas
   const int64_t heads = model.num_heads();
   std::vector<double> xi = mask_lh.to_vector<double>();
   for (size_t l = 0; l < contexts.size(); ++l) {
-    Tensor ctx = contexts[l].detach().contiguous().to(DType::Float64);
-    Tensor dctx = contexts[l].grad().contiguous().to(DType::Float64);
+    Tensor ctx = contexts[l].detach().to(Device::cpu()).contiguous().to(DType::Float64);
+    Tensor dctx = contexts[l].grad().to(Device::cpu()).contiguous().to(DType::Float64);
     const int64_t b = ctx.size(0), h = ctx.size(1), s = ctx.size(2), d = ctx.size(3);
     const double *c = ctx.data<double>(), *g = dctx.data<double>();
     const std::vector<int64_t>& kept = model.kept_heads(static_cast<int64_t>(l));
@@ -120,12 +120,12 @@ Tensor per_example_loss(const ModelOutput& out, const ModelInputs& in, const Eva
     case TaskKind::Classification: {
       std::vector<int64_t> gold;
       for (int64_t i = 0; i < b; ++i) gold.push_back(data.examples[begin + i].label);
-      return cross_entropy(out.logits, Tensor::from_vector(gold, {b}), -100, Reduction::None);  // (B)
+      return cross_entropy(out.logits, Tensor::from_vector(gold, {b}).to(out.logits.device()), -100, Reduction::None);  // (B)
     }
     case TaskKind::Regression: {
       std::vector<float> gold;
       for (int64_t i = 0; i < b; ++i) gold.push_back(static_cast<float>(data.examples[begin + i].score));
-      return pow(out.logits.reshape({b}) - Tensor::from_vector(gold, {b}), 2.0);  // (B)
+      return pow(out.logits.reshape({b}) - Tensor::from_vector(gold, {b}).to(out.logits.device()), 2.0);  // (B)
     }
     case TaskKind::CausalLM:
     case TaskKind::MaskedLM: {
@@ -147,8 +147,9 @@ Tensor per_example_loss(const ModelOutput& out, const ModelInputs& in, const Eva
         inv_count[i] = count > 0 ? 1.0f / static_cast<float>(count) : 0.0f;
       }
       Tensor logits = causal ? out.logits.narrow(1, 0, t) : out.logits;  // (B, T, V)
-      Tensor token_loss = cross_entropy(logits, Tensor::from_vector(labels, {b, t}), -100, Reduction::None);
-      return sum(token_loss, {1}) * Tensor::from_vector(inv_count, {b});  // each example's mean
+      const Device device = logits.device();
+      Tensor token_loss = cross_entropy(logits, Tensor::from_vector(labels, {b, t}).to(device), -100, Reduction::None);
+      return sum(token_loss, {1}) * Tensor::from_vector(inv_count, {b}).to(device);  // each example's mean
     }
   }
   throw Error("per_example_loss: unknown task kind");
@@ -213,7 +214,7 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
     if (options.compute_importance) {
       // example: Σ_b L_b, so ∂/∂ξ_b is example b's own gradient. batch: the model's own loss,
       // the mean over the batch's scored tokens (over its examples for a classifier).
-      Tensor weights = Tensor::from_vector(counts, {b});
+      Tensor weights = Tensor::from_vector(counts, {b}).to(losses.device());
       Tensor loss = options.granularity == Granularity::Batch ? sum(losses * weights) / sum(weights).item()
                                                               : sum(losses);
       if (options.granularity == Granularity::Token) {

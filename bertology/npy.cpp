@@ -211,7 +211,7 @@ void save_npy(const std::string& path, const Tensor& tensor) {
                        "; copy it to the CPU first"));
   if (!host_is_little_endian()) throw Error("save_npy: big-endian hosts are not supported");
   const std::string header = npy_header(tensor.dtype(), tensor.sizes());
-  const Tensor contiguous = tensor.detach().contiguous();
+  const Tensor contiguous = tensor.detach().to(Device::cpu()).contiguous();
   const size_t data_bytes = static_cast<size_t>(contiguous.numel()) * element_size(contiguous.dtype());
   const std::string_view data(data_bytes ? static_cast<const char*>(contiguous.raw_data()) : "",
                               data_bytes);

@@ -106,6 +106,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
 
   // 1. Model, tokenizer, evaluation data.
   std::unique_ptr<PreTrainedModel> model = load_model(o.model_dir);
+  model->to(o.device);
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
   EvalData data = load_eval_data(o, *model, *tokenizer);
   const std::string metric = !o.metric_name.empty() ? o.metric_name : default_metric(o.task);

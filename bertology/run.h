@@ -31,6 +31,7 @@ struct RunOptions {
   double masking_amount = 0.1;
   std::string metric_name;   // "" = the task's default (perplexity for lm)
   std::string command_line;  // recorded in results.json
+  Device device = Device::cpu();  // where the model computes (cuda: a build with BERTOLOGY_CUDA)
 };
 
 // How a run talks to its caller: the library prints nothing itself.

@@ -93,7 +93,7 @@ Tensor layer_head_mask(const Tensor& head_mask, int64_t layer, const std::vector
   if (!head_mask.defined()) return Tensor();
   Tensor m = head_mask.select(1, layer);               // (B or 1, H)
   if (static_cast<int64_t>(kept.size()) != m.size(1))  // a pruned layer: only its remaining heads
-    m = index_select(m, 1, Tensor::from_vector(kept, {static_cast<int64_t>(kept.size())}));
+    m = index_select(m, 1, Tensor::from_vector(kept, {static_cast<int64_t>(kept.size())}).to(m.device()));
   return m.unsqueeze(-1).unsqueeze(-1);  // (B or 1, H', 1, 1)
 }
 

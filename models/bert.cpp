@@ -60,8 +60,9 @@ void BertBackbone::prune_layer(int64_t l, const std::vector<int64_t>& keep) {
 
 Tensor BertBackbone::embed(const ModelInputs& in, const AttentionSetup& setup) {
   const int64_t B = in.input_ids.size(0), S = in.input_ids.size(1);
-  Tensor types = in.token_type_ids.defined() ? in.token_type_ids : Tensor::zeros({B, S}, DType::Int64);
-  Tensor positions = Tensor::arange(S);  // (S)
+  const Device device = word_embeddings_.device();
+  Tensor types = in.token_type_ids.defined() ? in.token_type_ids : Tensor::zeros({B, S}, DType::Int64, device);
+  Tensor positions = Tensor::arange(S).to(device);  // (S)
   Tensor h =
       embedding(word_embeddings_, in.input_ids) + embedding(token_type_embeddings_, types);  // (B, S, E)
   h = h + embedding(position_embeddings_, positions);  // (S, E) broadcast over B
@@ -85,8 +86,8 @@ Tensor BertBackbone::layer_forward(int64_t l, const Tensor& x, const AttentionSe
     if (setup.keep_contexts) out.contexts.push_back(a.context);
   } else {  // every head pruned: the block adds only the output bias
     attention = layer.attention_output.bias.expand({B, S, E});
-    if (setup.keep_probs) out.attentions.push_back(Tensor::zeros({B, 0, S, S}, x.dtype()));
-    if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, D}, x.dtype()));
+    if (setup.keep_probs) out.attentions.push_back(Tensor::zeros({B, 0, S, S}, x.dtype(), x.device()));
+    if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, D}, x.dtype(), x.device()));
   }
   attention = dropout(attention, config_.hidden_dropout, setup.training, *setup.generator);
   Tensor h = layer.attention_norm(x + attention);                                   // post-LN
@@ -115,8 +116,9 @@ BertModel::BertModel(ModelConfig config, bool add_pooling_layer)
   requires_grad_(true);
 }
 
-ModelOutput BertModel::forward(const ModelInputs& inputs, const ForwardOptions& options) {
-  check_inputs(inputs);
+ModelOutput BertModel::forward(const ModelInputs& given, const ForwardOptions& options) {
+  check_inputs(given);
+  const ModelInputs inputs = on_model_device(given);
   ModelOutput out;
   bert_.forward(inputs, options, attention_setup(inputs, options), out);
   return out;
@@ -136,8 +138,9 @@ void BertForSequenceClassification::visit_parameters(const ParameterVisitor& fn)
   classifier_.visit("classifier", fn);
 }
 
-ModelOutput BertForSequenceClassification::forward(const ModelInputs& inputs, const ForwardOptions& options) {
-  check_inputs(inputs);
+ModelOutput BertForSequenceClassification::forward(const ModelInputs& given, const ForwardOptions& options) {
+  check_inputs(given);
+  const ModelInputs inputs = on_model_device(given);
   ModelOutput out;
   AttentionSetup setup = attention_setup(inputs, options);
   bert_.forward(inputs, options, setup, out);
@@ -168,8 +171,9 @@ void BertForMaskedLM::visit_parameters(const ParameterVisitor& fn) {
   fn("cls.predictions.bias", decoder_bias_);  // HF's decoder.bias is this same tensor
 }
 
-ModelOutput BertForMaskedLM::forward(const ModelInputs& inputs, const ForwardOptions& options) {
-  check_inputs(inputs);
+ModelOutput BertForMaskedLM::forward(const ModelInputs& given, const ForwardOptions& options) {
+  check_inputs(given);
+  const ModelInputs inputs = on_model_device(given);
   ModelOutput out;
   Tensor h = bert_.forward(inputs, options, attention_setup(inputs, options), out);  // (B, S, E)
   Tensor targets;  // (N) when only labelled positions go through the head
@@ -184,8 +188,8 @@ ModelOutput BertForMaskedLM::forward(const ModelInputs& inputs, const ForwardOpt
       }
     if (!rows.empty()) {
       const int64_t n = static_cast<int64_t>(rows.size());
-      h = index_select(h.reshape({h.size(0) * h.size(1), h.size(2)}), 0, Tensor::from_vector(rows, {n}));  // (N, E)
-      targets = Tensor::from_vector(labels, {n});
+      h = index_select(h.reshape({h.size(0) * h.size(1), h.size(2)}), 0, Tensor::from_vector(rows, {n}).to(h.device()));  // (N, E)
+      targets = Tensor::from_vector(labels, {n}).to(h.device());
     }
   }
   h = transform_norm_(activation(transform_(h), config_.activation));

@@ -27,7 +27,7 @@ void GPTBackbone::visit(const std::string& prefix, const ParameterVisitor& fn) {
 
 Tensor GPTBackbone::embed(const ModelInputs& in, const AttentionSetup& setup) {
   const int64_t S = in.input_ids.size(1);
-  Tensor h = embedding(tokens_, in.input_ids) + embedding(positions_, Tensor::arange(S));  // (B, S, E)
+  Tensor h = embedding(tokens_, in.input_ids) + embedding(positions_, Tensor::arange(S).to(positions_.device()));  // (B, S, E)
   if (in.token_type_ids.defined())
     h = h + embedding(tokens_, in.token_type_ids);  // HF: types share tokens_embed
   return dropout(h, config_.embedding_dropout, setup.training, *setup.generator);
@@ -93,8 +93,9 @@ GPTModel::GPTModel(ModelConfig config)
 
 std::string GPTModel::class_name() const { return gpt_class_name(config_, "Model"); }
 
-ModelOutput GPTModel::forward(const ModelInputs& inputs, const ForwardOptions& options) {
-  check_inputs(inputs);
+ModelOutput GPTModel::forward(const ModelInputs& given, const ForwardOptions& options) {
+  check_inputs(given);
+  const ModelInputs inputs = on_model_device(given);
   ModelOutput out;
   transformer_.forward(inputs, options, attention_setup(inputs, options), out);
   return out;
@@ -115,8 +116,9 @@ void GPTLMHeadModel::visit_parameters(const ParameterVisitor& fn) {
   if (lm_head_.defined()) fn("lm_head.weight", lm_head_);
 }
 
-ModelOutput GPTLMHeadModel::forward(const ModelInputs& inputs, const ForwardOptions& options) {
-  check_inputs(inputs);
+ModelOutput GPTLMHeadModel::forward(const ModelInputs& given, const ForwardOptions& options) {
+  check_inputs(given);
+  const ModelInputs inputs = on_model_device(given);
   ModelOutput out;
   Tensor h = transformer_.forward(inputs, options, attention_setup(inputs, options), out);  // (B, S, E)
   // lm_head is the token embedding (V, E) itself: one tensor, its gradient sums both uses.
@@ -143,8 +145,9 @@ void GPTForSequenceClassification::visit_parameters(const ParameterVisitor& fn) 
   score_.visit("score", fn);
 }
 
-ModelOutput GPTForSequenceClassification::forward(const ModelInputs& inputs, const ForwardOptions& options) {
-  check_inputs(inputs);
+ModelOutput GPTForSequenceClassification::forward(const ModelInputs& given, const ForwardOptions& options) {
+  check_inputs(given);
+  const ModelInputs inputs = on_model_device(given);
   ModelOutput out;
   Tensor h = transformer_.forward(inputs, options, attention_setup(inputs, options), out);  // (B, S, E)
   // HF scores every token then picks the last non-pad one; picking first gives the same numbers.

@@ -34,8 +34,8 @@ Tensor gpt_self_attention(const GPTBlock& block, const Tensor& x, int64_t layer,
   const int64_t B = x.size(0), S = x.size(1), E = x.size(2);
   const int64_t H = static_cast<int64_t>(kept.size());  // heads left after pruning
   if (H == 0) {  // every head pruned: the block adds only c_proj's bias
-    if (setup.keep_probs) out.attentions.push_back(Tensor::zeros({B, 0, S, S}, x.dtype()));
-    if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, head_size}, x.dtype()));
+    if (setup.keep_probs) out.attentions.push_back(Tensor::zeros({B, 0, S, S}, x.dtype(), x.device()));
+    if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, head_size}, x.dtype(), x.device()));
     return block.c_proj.bias.expand({B, S, E});
   }
   const int64_t inner = block.c_proj.weight.size(0);           // H·D

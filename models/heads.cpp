@@ -76,7 +76,7 @@ Tensor last_token_states(const Tensor& hidden, const Tensor& input_ids, std::opt
         if (ids[b * S + t] != *pad_token_id) last = t;
     rows[b] = b * S + last;
   }
-  return index_select(hidden.reshape({B * S, E}), 0, Tensor::from_vector(rows, {B}));  // (B, E)
+  return index_select(hidden.reshape({B * S, E}), 0, Tensor::from_vector(rows, {B}).to(hidden.device()));  // (B, E)
 }
 
 }  // namespace bertology

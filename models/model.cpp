@@ -206,6 +206,33 @@ void PreTrainedModel::to(DType target) {
   });
 }
 
+void PreTrainedModel::to(Device target) {
+  visit_parameters([&](const std::string&, Tensor& p) {
+    if (p.device() == target) return;
+    const bool requires_grad = p.requires_grad();
+    p = p.detach().to(target);  // a new leaf on the device
+    p.requires_grad_(requires_grad);
+  });
+}
+
+Device PreTrainedModel::device() {
+  Device d = Device::cpu();
+  bool first = true;
+  visit_parameters([&](const std::string&, Tensor& p) {
+    if (first) d = p.device();
+    first = false;
+  });
+  return d;
+}
+
+ModelInputs PreTrainedModel::on_model_device(const ModelInputs& in) {
+  const Device target = device();
+  auto moved = [&](const Tensor& t) { return t.defined() ? t.to(target) : t; };
+  // head_mask's move is recorded by autograd: its gradient flows back to the caller's tensor.
+  return ModelInputs{moved(in.input_ids), moved(in.attention_mask), moved(in.token_type_ids), moved(in.labels),
+                     moved(in.head_mask)};
+}
+
 DType PreTrainedModel::dtype() {
   DType d = DType::Float32;
   bool first = true;
@@ -262,13 +289,13 @@ AttentionSetup PreTrainedModel::attention_setup(const ModelInputs& in, const For
       setup.additive_mask = keys;
       break;                                             // bidirectional
     case ModelFamily::GPT2: {                            // causal via finfo.min, plus padding
-      Tensor causal = causal_additive_mask(S, compute);  // (1, 1, S, S)
+      Tensor causal = causal_additive_mask(S, compute).to(device());  // (1, 1, S, S)
       NoGradGuard no_grad;
       setup.additive_mask = keys.defined() ? causal + keys : causal;  // (B, 1, S, S)
       break;
     }
     case ModelFamily::OpenAIGPT:  // causal w·b - 1e4·(1-b), plus padding
-      setup.future = future_positions(S);
+      setup.future = future_positions(S).to(device());
       setup.additive_mask = keys;
       break;
   }
@@ -320,7 +347,8 @@ Tensor keep_heads(const Tensor& parameter, int64_t dim, const std::vector<int64_
     for (int64_t head : keep)
       for (int64_t d = 0; d < head_size; ++d) index.push_back(b * block + head * head_size + d);
   Tensor kept =
-      index_select(parameter.detach(), dim, Tensor::from_vector(index, {static_cast<int64_t>(index.size())}));
+      index_select(parameter.detach(), dim,
+                   Tensor::from_vector(index, {static_cast<int64_t>(index.size())}).to(parameter.device()));
   kept = kept.contiguous().detach();
   kept.requires_grad_(parameter.requires_grad());
   return kept;

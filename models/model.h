@@ -97,6 +97,10 @@ class PreTrainedModel {
   // Converts every parameter to dtype (float32 computes; float64 for gradient checks).
   void to(DType dtype);
   DType dtype();
+  // Moves every parameter to device (Device::cuda() needs a build with BERTOLOGY_CUDA). Inputs
+  // given to forward() are moved to the model's device there; outputs stay on it.
+  void to(Device device);
+  Device device();
 
   // ---- modes -------------------------------------------------------------------------------
   void train(bool on = true) { training_ = on; }  // dropout on
@@ -126,6 +130,8 @@ class PreTrainedModel {
 
   // Shared forward checks: ids in range, length within max_position_embeddings, mask shapes.
   void check_inputs(const ModelInputs& inputs) const;
+  // The inputs on the parameters' device (the same tensors when already there).
+  ModelInputs on_model_device(const ModelInputs& inputs);
   // The attention settings of one forward: padding mask, head mask, dropout, what to keep.
   AttentionSetup attention_setup(const ModelInputs& inputs, const ForwardOptions& options);
 

@@ -1,5 +1,6 @@
-// The device seam: memory entry points per device. Kernels check the device of their operands
-// and the CPU backend is the only one built; a CUDA backend registers its own table here.
+// The device seam: memory entry points per device. The CPU backend is always built; the CUDA
+// backend (tensor/cuda/, CMake option BERTOLOGY_CUDA) adds its own table for Device::cuda().
+// Kernels forward to the device of their operands (tensor/kernels/on_device.h).
 #pragma once
 #include <cstddef>
 
@@ -13,6 +14,9 @@ struct Backend {
   void (*release)(void* data);
   void (*copy)(void* dst, const void* src, size_t nbytes);
 };
+
+// Whether a CUDA GPU can be used: the build has the CUDA backend and a device is present.
+bool cuda_available();
 
 // Throws for a device with no backend compiled in.
 const Backend& backend_for(Device device);

@@ -20,8 +20,8 @@ template <> struct DTypeOf<double> { static constexpr DType value = DType::Float
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::Int64; };
 template <> struct DTypeOf<bool> { static constexpr DType value = DType::Bool; };
 
-// Where a tensor's memory lives. Only the CPU backend exists; the tag is the seam a CUDA
-// backend fills (see tensor/backend.h).
+// Where a tensor's memory lives: the CPU, or a CUDA GPU when the build has the CUDA backend
+// (see tensor/backend.h).
 struct Device {
   enum class Type : uint8_t { CPU, CUDA };
   Type type = Type::CPU;
@@ -35,5 +35,8 @@ struct Device {
   bool operator!=(const Device& o) const { return !(*this == o); }
   std::string str() const;
 };
+
+// "cpu", "cuda" or "cuda:N"; anything else is an Error saying what is accepted.
+Device parse_device(const std::string& name);
 
 }  // namespace bertology

@@ -1,6 +1,7 @@
 // Storage allocation through the device backend, and the CPU backend itself.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/cpu_allocator.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/error.h>
 #include <bertology/tensor/storage.h>
 
@@ -21,7 +22,19 @@ const Backend kCpuBackend{cpu_allocate, cpu_fill_zero, cpu_release, cpu_copy};
 
 const Backend& backend_for(Device device) {
   if (device.is_cpu()) return kCpuBackend;
-  throw Error(concat("device ", device.str(), " is not available in this build"));
+  if constexpr (kernels::kCudaBuilt) {
+    if (device.is_cuda()) {
+      static const bool present = cuda::available();  // asked once: the driver's answer does not change
+      if (!present) throw Error(concat("device ", device.str(), ": no CUDA GPU is present on this machine"));
+      if (device.index != 0) throw Error(concat("device ", device.str(), ": only cuda:0 is supported"));
+      return cuda::backend();
+    }
+  }  throw Error(concat("device ", device.str(), " is not available in this build"));
+}
+
+bool cuda_available() {
+  if constexpr (kernels::kCudaBuilt) return cuda::available();
+  return false;
 }
 
 void require_cpu(Device device, const char* op) {

@@ -199,6 +199,7 @@ double read_element(const Tensor& t, int64_t element_offset) {
 }  // namespace
 
 double Tensor::at(std::initializer_list<int64_t> index) const {
+  if (!device().is_cpu()) return kernels::to_device(*this, Device::cpu()).at(index);
   if (static_cast<int64_t>(index.size()) != dim())
     throw Error(concat("at: ", index.size(), " indices for a tensor of shape ", shape_str()));
   int64_t off = offset(), d = 0;
@@ -213,12 +214,13 @@ double Tensor::at(std::initializer_list<int64_t> index) const {
 
 double Tensor::item() const {
   if (numel() != 1) throw Error(concat("item: tensor of shape ", shape_str(), " has ", numel(), " elements, not 1"));
+  if (!device().is_cpu()) return kernels::to_device(*this, Device::cpu()).item();
   return read_element(*this, offset());
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  Tensor c = kernels::convert(*this, DTypeOf<T>::value);
+  Tensor c = kernels::convert(kernels::to_device(*this, Device::cpu()), DTypeOf<T>::value);
   const T* p = c.data<T>();
   return std::vector<T>(p, p + c.numel());
 }
@@ -235,7 +237,7 @@ Tensor& Tensor::fill_(double value) {
     case DType::Int64: *src.data<int64_t>() = static_cast<int64_t>(value); break;
     case DType::Bool: *src.data<bool>() = value != 0; break;
   }
-  kernels::copy_into(*this, src);
+  kernels::copy_into(*this, kernels::to_device(src, device()));
   return *this;
 }
 

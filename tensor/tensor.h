@@ -73,7 +73,8 @@ class Tensor {
   bool same(const Tensor& other) const { return impl_ == other.impl_; }
 
   // ---- data access ----------------------------------------------------------------------
-  // Pointer to the first element (offset applied); T must match dtype().
+  // Pointer to the first element (offset applied); T must match dtype(). For a tensor on a GPU
+  // this is device memory: read it through to(Device::cpu()) instead.
   template <class T> T* data() const;
   void* raw_data() const;
   // Element at a multi-index (any dtype, as double); item() for one-element tensors.
@@ -84,6 +85,9 @@ class Tensor {
   // ---- copies and conversions (not recorded by autograd unless noted) -------------------
   Tensor contiguous() const;            // differentiable; returns *this when already contiguous
   Tensor to(DType dtype) const;         // differentiable between float dtypes
+  // A contiguous copy on another device (this tensor when already there); differentiable, the
+  // gradient goes back to this device. Throws for a device this build has no backend for.
+  Tensor to(Device device) const;
   Tensor clone() const;                 // differentiable; always copies
   Tensor& fill_(double value);          // in place; bumps the version counter
   Tensor& zero_() { return fill_(0.0); }

@@ -15,14 +15,16 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: bertology dump --model DIR --inputs IN.safetensors --out OUT.safetensors [--grads]\n"
-    "                      [--head-mask MASK.safetensors]\n"
+    "                      [--head-mask MASK.safetensors] [--device cpu|cuda]\n"
     "\n"
     "Reads input.input_ids (B, S) and, when present, input.attention_mask, input.token_type_ids,\n"
     "input.labels from IN; writes hidden.{i} (i = 0..L), attn.{i}, logits and loss (float32).\n"
     "--grads (needs input.labels) adds head_mask_grad (at the given mask, or ones (L, H)),\n"
     "head_mask_grad_per_example ((B, L, H), loss = batch mean) and grad.{param} (HF names).\n"
     "--head-mask: a file with one tensor (or one named head_mask or mask) of shape (H), (L, H)\n"
-    "or (B, L, H), applied to every output.\n";
+    "or (B, L, H), applied to every output.\n"
+    "--device: where the model computes (cuda needs a build with -DBERTOLOGY_CUDA=ON); the\n"
+    "outputs are written from there, the same names and float32.\n";
 
 // The head mask in a file: the tensor "head_mask", else "mask", else the only tensor.
 Tensor read_head_mask(const std::string& path) {
@@ -50,12 +52,13 @@ ModelInputs read_inputs(const std::string& path) {
 }  // namespace
 
 int run_dump(const std::vector<std::string>& argv) {
-  const Args args(argv, {"grads", "help"}, {"model", "inputs", "out", "head-mask"});
+  const Args args(argv, {"grads", "help"}, {"model", "inputs", "out", "head-mask", "device"});
   if (args.flag("help")) {
     std::cout << kUsage;
     return 0;
   }
   auto model = load_model(args.required("model"));
+  model->to(parse_device(args.get("device", "cpu")));
   ModelInputs in = read_inputs(args.required("inputs"));
   const std::string out_path = args.required("out");
   const bool grads = args.flag("grads");

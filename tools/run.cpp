@@ -19,7 +19,7 @@ int run_run(const std::vector<std::string>& argv) {
             {"dont-normalize-importance-by-layer", "dont-normalize-global-importance", "try-masking", "ablation", "quiet",
              "overwrite-output-dir", "help"},
             {"model", "task", "data-dir", "data-file", "output-dir", "batch-size", "max-seq-length", "data-subset",
-             "granularity", "seed", "threads", "masking-threshold", "masking-amount", "metric-name"});
+             "granularity", "seed", "threads", "device", "masking-threshold", "masking-amount", "metric-name"});
   if (args.flag("help")) {
     std::cout
         << "usage: bertology run --model DIR --task TASK (--data-dir DIR | --data-file FILE) --output-dir DIR\n"
@@ -51,6 +51,7 @@ int run_run(const std::vector<std::string>& argv) {
            "  --metric-name NAME      the metric that scores a mask (the task's; perplexity for lm)\n"
            "  --seed N                masked-LM token choice (42)\n"
            "  --threads N             compute threads (all cores)\n"
+           "  --device D              cpu, or cuda in a build with -DBERTOLOGY_CUDA=ON (cpu)\n"
            "  --overwrite-output-dir  replace an existing output folder\n"
            "  --quiet                 no tables or progress bars, one summary line\n";
     return 0;
@@ -76,6 +77,7 @@ int run_run(const std::vector<std::string>& argv) {
   o.metric_name = args.get("metric-name");
   o.command_line = "bertology run";
   for (const std::string& a : argv) o.command_line += " " + a;
+  o.device = parse_device(args.get("device", "cpu"));
   if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int("threads", 1)));
 
   const bool quiet = args.flag("quiet");

@@ -171,7 +171,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     record_node(y, "where", {a, b},
                 [c = SavedTensor(condition), sa = a.sizes(), sb = b.sizes()](const Tensor& dy, const std::vector<bool>& need) {
                   const Tensor& cond = c.unpack("where");
-                  Tensor zero = Tensor::zeros({}, dy.dtype());
+                  Tensor zero = Tensor::zeros({}, dy.dtype(), dy.device());
                   return Grads{need[0] ? sum_to(kernels::where(cond, dy, zero), sa) : Tensor(),
                                need[1] ? sum_to(kernels::where(cond, zero, dy), sb) : Tensor()};
                 });

@@ -8,7 +8,8 @@ namespace bertology {
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   if (p < 0 || p >= 1) throw Error(concat("dropout: probability must be in [0, 1), got ", p));
   if (!training || p == 0) return x;
-  Tensor mask = kernels::dropout_mask(x.sizes(), p, gen, x.dtype());
+  // The mask is drawn on the CPU from gen (so a seed gives the same mask on every device).
+  Tensor mask = kernels::dropout_mask(x.sizes(), p, gen, x.dtype()).to(x.device());
   return x * mask;
 }
 
@@ -36,7 +37,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, int64_t ignore_
     case Reduction::Sum: return sum(losses);
     case Reduction::Mean: {
       int64_t counted = 0;
-      const int64_t* t = flat_target.data<int64_t>();
+      const Tensor host_target = flat_target.to(Device::cpu());
+      const int64_t* t = host_target.data<int64_t>();
       for (int64_t i = 0; i < rows; ++i) counted += t[i] != ignore_index;
       // Like PyTorch: with every target ignored the mean is 0/0 = NaN.
       return sum(losses) / static_cast<double>(counted);

@@ -72,7 +72,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   x2 = kernels::as_strided(x2, {rows, in}, {in, 1}, x2.offset());
   Shape y_shape = x.sizes();
   y_shape.back() = out;
-  Tensor y = Tensor::empty(y_shape, x.dtype());
+  Tensor y = Tensor::empty(y_shape, x.dtype(), x.device());
   Tensor y2 = kernels::as_strided(y, {rows, out}, {out, 1}, 0);
   if (bias.defined()) kernels::copy_into(y2, bias);  // bias first, then GEMM accumulates (beta = 1)
   if (x.dtype() != weight.dtype())
@@ -95,14 +95,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                   dy = kernels::as_strided(dy, {rows, out}, {out, 1}, dy.offset());
                   Grads g(3);
                   if (need[0]) {  // dX = dY·W
-                    Tensor dx = Tensor::empty(x_shape, dy.dtype());
+                    Tensor dx = Tensor::empty(x_shape, dy.dtype(), dy.device());
                     Tensor dx2 = kernels::as_strided(dx, {rows, in}, {in, 1}, 0);
                     kernels::gemm(false, w_transposed_storage, rows, in, out, 1.0, dy, out, sw.unpack("linear"), ldw, 0.0, dx2,
                                   in);
                     g[0] = dx;
                   }
                   if (need[1]) {  // dW = dYᵀ·X: the weight-gradient product
-                    Tensor dw = Tensor::empty({out, in}, dy.dtype());
+                    Tensor dw = Tensor::empty({out, in}, dy.dtype(), dy.device());
                     kernels::gemm(true, false, out, in, rows, 1.0, dy, out, sx.unpack("linear"), in, 0.0, dw, in);
                     g[1] = dw;
                   }

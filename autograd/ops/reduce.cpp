@@ -12,7 +12,7 @@ Tensor expand_back(const Tensor& dy, const Shape& input_shape, const std::vector
   for (int64_t d : dims) kept[d] = 1;
   Tensor g = keepdim ? dy : kernels::as_strided(kernels::contiguous(dy), kept, contiguous_strides(kept),
                                                 kernels::contiguous(dy).offset());
-  Tensor out = Tensor::empty(input_shape, dy.dtype());
+  Tensor out = Tensor::empty(input_shape, dy.dtype(), dy.device());
   kernels::copy_into(out, g);
   return out;
 }

@@ -39,7 +39,7 @@ Geometry slice_geometry(const Shape& sizes, const Shape& strides, int64_t offset
 // Gradient of a slice: zeros of the input shape with dy written into the sliced region.
 BackwardFn slice_backward(const Shape& input_shape, int64_t dim, int64_t start, int64_t end, int64_t step) {
   return [=](const Tensor& dy, const std::vector<bool>&) {
-    Tensor dx = Tensor::zeros(input_shape, dy.dtype());
+    Tensor dx = Tensor::zeros(input_shape, dy.dtype(), dy.device());
     Geometry g = slice_geometry(input_shape, contiguous_strides(input_shape), 0, dim, start, end, step);
     Tensor region = kernels::as_strided(dx, g.sizes, g.strides, g.offset);
     kernels::copy_into(region, dy);
@@ -237,6 +237,16 @@ Tensor Tensor::to(DType target) const {
       return Grads{kernels::convert(dy, source)};
     });
   }
+  return y;
+}
+
+Tensor Tensor::to(Device target) const {
+  if (target == device()) return *this;
+  Tensor y = kernels::to_device(*this, target);
+  if (grad_needed({*this}))  // the gradient goes back to where the input lives
+    record_node(y, "to_device", {*this}, [source = device()](const Tensor& dy, const std::vector<bool>&) {
+      return Grads{kernels::to_device(dy, source)};
+    });
   return y;
 }
 

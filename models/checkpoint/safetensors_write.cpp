@@ -70,7 +70,7 @@ std::vector<PlannedTensor> plan_layout(const std::string& path, const StateDict&
     }
     if (!can_store_as(tensor.dtype(), stored))
       throw Error(concat(where, "cannot store ", dtype_name(tensor.dtype()), " values as ", stored_dtype_name(stored)));
-    planned.push_back({name, tensor.detach().contiguous(), stored});
+    planned.push_back({name, tensor.detach().to(Device::cpu()).contiguous(), stored});
   }
   std::stable_sort(planned.begin(), planned.end(), [](const PlannedTensor& a, const PlannedTensor& b) {
     return python_dtype_rank(a.stored) > python_dtype_rank(b.stored);  // names already sorted

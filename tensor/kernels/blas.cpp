@@ -3,7 +3,9 @@
 // heads) run one per TBB task with single-threaded BLAS; large ones use BLAS's own threads.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
+#include <bertology/tensor/kernels/kernel_helpers.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
 #include <atomic>
@@ -16,21 +18,6 @@ extern "C" void openblas_set_num_threads(int);
 namespace bertology::kernels {
 namespace {
 
-// How BLAS sees one (rows, cols) matrix given its last two strides.
-struct MatrixLayout {
-  bool ok = false;     // false: the strides fit neither layout, copy first
-  bool trans = false;  // stored column-major, i.e. a transposed row-major matrix
-  int64_t ld = 0;
-};
-
-MatrixLayout layout_of(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
-  if ((col_stride == 1 || cols == 1) && (row_stride >= std::max<int64_t>(cols, 1) || rows == 1))
-    return {true, false, rows == 1 ? std::max<int64_t>(cols, 1) : row_stride};
-  if ((row_stride == 1 || rows == 1) && (col_stride >= std::max<int64_t>(rows, 1) || cols == 1))
-    return {true, true, cols == 1 ? std::max<int64_t>(rows, 1) : col_stride};
-  return {};
-}
-
 // Products below this many multiply-adds go one per thread with single-threaded BLAS.
 constexpr double kSmallGemm = 4.0e6;
 
@@ -40,6 +27,12 @@ std::atomic<int64_t> g_gemm_calls{0};
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const Tensor& a,
           int64_t lda, const Tensor& b, int64_t ldb, double beta, Tensor& c, int64_t ldc) {
+  if constexpr (kCudaBuilt)
+    if (c.device().is_cuda()) {
+      require_same_device(a, c, "gemm");
+      require_same_device(b, c, "gemm");
+      return cuda::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
   g_gemm_calls.fetch_add(1, std::memory_order_relaxed);
   dispatch_floating(c.dtype(), "gemm", [&](auto tag) {
     using T = decltype(tag);
@@ -57,6 +50,11 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 int64_t gemm_calls() { return g_gemm_calls.load(); }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  if constexpr (kCudaBuilt)
+    if (a_in.device().is_cuda() || b_in.device().is_cuda()) {
+      require_same_device(a_in, b_in, "matmul");
+      return cuda::matmul(a_in, b_in);
+    }
   require_cpu(a_in.device(), "matmul");
   require_cpu(b_in.device(), "matmul");
   if (a_in.dtype() != b_in.dtype())

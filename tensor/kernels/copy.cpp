@@ -1,6 +1,7 @@
 // Views over shared storage, contiguous copies, dtype conversion and broadcasting copies.
 #include <bertology/tensor/kernels/dispatch.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/kernels/strided_loop.h>
 #include <bertology/tensor/backend.h>
 
@@ -17,6 +18,8 @@ Tensor as_strided(const Tensor& base, const Shape& sizes, const Shape& strides, 
 }
 
 void copy_into(Tensor& dst, const Tensor& src) {
+  if constexpr (kCudaBuilt)
+    if (dst.device().is_cuda() || src.device().is_cuda()) return cuda::copy_into(dst, src);
   require_cpu(dst.device(), "copy");
   Shape out = broadcast_shapes(dst.sizes(), src.sizes(), "copy");
   if (out != dst.sizes())
@@ -38,7 +41,21 @@ void copy_into(Tensor& dst, const Tensor& src) {
   dst.storage()->bump_version();
 }
 
+Tensor to_device(const Tensor& x, Device target) {
+  if (x.device() == target) return x;
+  const Tensor src = contiguous(x);  // on the source device
+  Tensor out = Tensor::empty(x.sizes(), x.dtype(), target);
+  const size_t nbytes = static_cast<size_t>(x.numel()) * element_size(x.dtype());
+  if (nbytes == 0) return out;
+  // Host <-> device copies go through the GPU's backend, whichever side the GPU is on.
+  const Backend& gpu = backend_for(target.is_cpu() ? x.device() : target);
+  gpu.copy(out.raw_data(), src.raw_data(), nbytes);
+  return out;
+}
+
 Tensor contiguous(const Tensor& x) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::contiguous(x);
   if (x.is_contiguous()) return x;
   Tensor out = Tensor::empty(x.sizes(), x.dtype(), x.device());
   copy_into(out, x);
@@ -46,6 +63,8 @@ Tensor contiguous(const Tensor& x) {
 }
 
 Tensor convert(const Tensor& x, DType dtype) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::convert(x, dtype);
   if (dtype == x.dtype()) return contiguous(x);
   Tensor out = Tensor::empty(x.sizes(), dtype, x.device());
   copy_into(out, x);

@@ -2,7 +2,9 @@
 // binary arithmetic and comparisons, where / masked_fill. All run on StridedLoop.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
+#include <bertology/tensor/kernels/kernel_helpers.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/kernels/strided_loop.h>
 
 #include "fast_math.h"
@@ -71,6 +73,8 @@ void run_binary(Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
   });
 }
 
+}  // namespace
+
 const char* binary_name(Binary op) {
   switch (op) {
     case Binary::Add: return "add";
@@ -87,9 +91,9 @@ const char* binary_name(Binary op) {
   return "binary";
 }
 
-}  // namespace
-
 Tensor unary(Unary op, const Tensor& x) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::unary(op, x);
   switch (op) {
     case Unary::Neg: return map_unary(x, "neg", [](auto v) { return -v; });
     case Unary::Exp: return map_unary(x, "exp", [](auto v) { return std::exp(v); });
@@ -115,19 +119,30 @@ Tensor unary(Unary op, const Tensor& x) {
 }
 
 Tensor pow_scalar(const Tensor& x, double exponent) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::pow_scalar(x, exponent);
   if (exponent == 2.0) return map_unary(x, "pow", [](auto v) { return v * v; });
   return map_unary(x, "pow", [exponent](auto v) { return std::pow(v, exponent); });
 }
 
 Tensor add_scalar(const Tensor& x, double s) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::add_scalar(x, s);
   return map_unary(x, "add", [s](auto v) { return v + static_cast<decltype(v)>(s); });
 }
 
 Tensor mul_scalar(const Tensor& x, double s) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::mul_scalar(x, s);
   return map_unary(x, "mul", [s](auto v) { return v * static_cast<decltype(v)>(s); });
 }
 
 Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
+  if constexpr (kCudaBuilt)
+    if (a.device().is_cuda() || b.device().is_cuda()) {
+      require_same_device(a, b, binary_name(op));
+      return cuda::binary(op, a, b);
+    }
   const char* name = binary_name(op);
   require_cpu(a.device(), name);
   require_cpu(b.device(), name);
@@ -164,6 +179,12 @@ Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  if constexpr (kCudaBuilt)
+    if (a.device().is_cuda()) {
+      require_same_device(cond, a, "where");
+      require_same_device(a, b, "where");
+      return cuda::where(cond, a, b);
+    }
   require_cpu(a.device(), "where");
   if (cond.dtype() != DType::Bool)
     throw Error(concat("where: condition must be bool, got ", dtype_name(cond.dtype())));
@@ -189,6 +210,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) {
+      require_same_device(x, mask, "masked_fill");
+      return cuda::masked_fill(x, mask, value);
+    }
   if (mask.dtype() != DType::Bool)
     throw Error(concat("masked_fill: mask must be bool, got ", dtype_name(mask.dtype())));
   Shape shape = broadcast_shapes(x.sizes(), mask.sizes(), "masked_fill");
@@ -198,6 +224,11 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
 }
 
 Tensor gelu_backward(const Tensor& dy, const Tensor& x, bool tanh_form) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) {
+      require_same_device(dy, x, "gelu_backward");
+      return cuda::gelu_backward(dy, x, tanh_form);
+    }
   Tensor out = Tensor::empty(x.sizes(), x.dtype());
   dispatch_floating(x.dtype(), "gelu_backward", [&](auto tag) {
     using T = decltype(tag);
@@ -219,6 +250,11 @@ Tensor gelu_backward(const Tensor& dy, const Tensor& x, bool tanh_form) {
 }
 
 Tensor relu_backward(const Tensor& dy, const Tensor& x) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) {
+      require_same_device(dy, x, "relu_backward");
+      return cuda::relu_backward(dy, x);
+    }
   Tensor out = Tensor::empty(x.sizes(), x.dtype());
   dispatch_floating(x.dtype(), "relu_backward", [&](auto tag) {
     using T = decltype(tag);
@@ -228,6 +264,11 @@ Tensor relu_backward(const Tensor& dy, const Tensor& x) {
 }
 
 void axpy_(Tensor& y, double alpha, const Tensor& x) {
+  if constexpr (kCudaBuilt)
+    if (y.device().is_cuda()) {
+      require_same_device(y, x, "axpy_");
+      return cuda::axpy_(y, alpha, x);
+    }
   if (y.sizes() != x.sizes() || y.dtype() != x.dtype())
     throw Error(concat("axpy: ", dtype_name(y.dtype()), " ", y.shape_str(), " vs ", dtype_name(x.dtype()), " ",
                        x.shape_str()));

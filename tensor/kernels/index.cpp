@@ -1,27 +1,14 @@
 // Gathering and scattering along a dim (index_select, its adjoint index_add) and cat.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
+#include <bertology/tensor/kernels/kernel_helpers.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
 #include <cstring>
 
 namespace bertology::kernels {
-namespace {
-
-// (outer, n, inner) view of a contiguous shape around dim.
-struct Around {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Around around(const Shape& s, int64_t dim) {
-  Around a;
-  for (int64_t d = 0; d < static_cast<int64_t>(s.size()); ++d) {
-    if (d < dim) a.outer *= s[d];
-    else if (d == dim) a.n = s[d];
-    else a.inner *= s[d];
-  }
-  return a;
-}
 
 const int64_t* checked_index(const Tensor& index, int64_t limit, const char* op) {
   if (index.dtype() != DType::Int64 || index.dim() != 1)
@@ -34,9 +21,13 @@ const int64_t* checked_index(const Tensor& index, int64_t limit, const char* op)
   return idx;
 }
 
-}  // namespace
 
 Tensor index_select(const Tensor& x_in, int64_t dim_in, const Tensor& index_in) {
+  if constexpr (kCudaBuilt)
+    if (x_in.device().is_cuda()) {
+      require_same_device(x_in, index_in, "index_select");
+      return cuda::index_select(x_in, dim_in, index_in);
+    }
   require_cpu(x_in.device(), "index_select");
   int64_t dim = normalize_dim(dim_in, x_in.dim(), "index_select");
   Tensor index = contiguous(index_in);
@@ -60,6 +51,11 @@ Tensor index_select(const Tensor& x_in, int64_t dim_in, const Tensor& index_in) 
 }
 
 Tensor index_add(const Tensor& src_in, int64_t dim_in, const Tensor& index_in, int64_t size) {
+  if constexpr (kCudaBuilt)
+    if (src_in.device().is_cuda()) {
+      require_same_device(src_in, index_in, "index_add");
+      return cuda::index_add(src_in, dim_in, index_in, size);
+    }
   require_cpu(src_in.device(), "index_add");
   int64_t dim = normalize_dim(dim_in, src_in.dim(), "index_add");
   Tensor index = contiguous(index_in);
@@ -89,6 +85,11 @@ Tensor index_add(const Tensor& src_in, int64_t dim_in, const Tensor& index_in, i
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
+  if constexpr (kCudaBuilt)
+    if (!tensors.empty() && tensors.front().device().is_cuda()) {
+      for (const Tensor& t : tensors) require_same_device(tensors.front(), t, "cat");
+      return cuda::cat(tensors, dim_in);
+    }
   if (tensors.empty()) throw Error("cat: expected at least one tensor");
   const Tensor& first = tensors.front();
   int64_t dim = normalize_dim(dim_in, first.dim(), "cat");

@@ -14,6 +14,8 @@ Tensor as_strided(const Tensor& base, const Shape& sizes, const Shape& strides, 
 Tensor contiguous(const Tensor& x);            // x itself when already contiguous
 Tensor convert(const Tensor& x, DType dtype);  // contiguous copy in dtype
 void copy_into(Tensor& dst, const Tensor& src);  // dst[...] = broadcast(src), any strides
+// A contiguous copy on another device; x itself when it is already there.
+Tensor to_device(const Tensor& x, Device device);
 // Strides that view x as shape without copying; false when the strides do not allow it.
 bool view_strides(const Tensor& x, const Shape& shape, Shape& strides);
 

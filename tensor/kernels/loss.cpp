@@ -2,6 +2,7 @@
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
 #include <cmath>
@@ -9,6 +10,11 @@
 namespace bertology::kernels {
 
 CrossEntropyResult cross_entropy(const Tensor& logits, const Tensor& target_in, int64_t ignore_index) {
+  if constexpr (kCudaBuilt)
+    if (logits.device().is_cuda()) {
+      require_same_device(logits, target_in, "cross_entropy");
+      return cuda::cross_entropy(logits, target_in, ignore_index);
+    }
   if (logits.dim() != 2 || target_in.dim() != 1 || target_in.size(0) != logits.size(0))
     throw Error(concat("cross_entropy: expected logits (N, C) and target (N), got ", logits.shape_str(), " and ",
                        target_in.shape_str()));
@@ -32,6 +38,11 @@ CrossEntropyResult cross_entropy(const Tensor& logits, const Tensor& target_in, 
 
 Tensor cross_entropy_backward(const Tensor& log_probs, const Tensor& target_in, const Tensor& dloss_in,
                               int64_t ignore_index) {
+  if constexpr (kCudaBuilt)
+    if (log_probs.device().is_cuda()) {
+      require_same_device(log_probs, target_in, "cross_entropy_backward");
+      return cuda::cross_entropy_backward(log_probs, target_in, dloss_in, ignore_index);
+    }
   Tensor target = contiguous(target_in), dloss = contiguous(dloss_in);
   const int64_t n = log_probs.size(0), c = log_probs.size(1);
   Tensor dx = Tensor::empty(log_probs.sizes(), log_probs.dtype());

@@ -3,6 +3,7 @@
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
 #include <algorithm>
@@ -85,6 +86,8 @@ std::vector<int64_t> reduction_dims(const Tensor& x, const std::vector<int64_t>&
 }
 
 Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& dims_in, bool keepdim) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::reduce(op, x, dims_in, keepdim);
   const char* name = op == Reduce::Sum ? "sum" : "max";
   require_cpu(x.device(), name);
   std::vector<int64_t> dims = reduction_dims(x, dims_in, name);
@@ -120,6 +123,8 @@ Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& dims_in, b
 }
 
 Tensor argmax(const Tensor& x, int64_t dim_in, bool keepdim) {
+  if constexpr (kCudaBuilt)
+    if (x.device().is_cuda()) return cuda::argmax(x, dim_in, keepdim);
   require_cpu(x.device(), "argmax");
   int64_t dim = normalize_dim(dim_in, x.dim(), "argmax");
   if (x.dim() > 0 && x.size(dim) == 0) throw Error(concat("argmax: empty dim ", dim, " in shape ", x.shape_str()));
@@ -144,6 +149,8 @@ Tensor argmax(const Tensor& x, int64_t dim_in, bool keepdim) {
 }
 
 int64_t first_non_finite(const Tensor& x_in) {
+  if constexpr (kCudaBuilt)
+    if (x_in.device().is_cuda()) return cuda::first_non_finite(x_in);
   if (!is_floating(x_in.dtype())) return -1;
   Tensor x = contiguous(x_in);
   int64_t found = -1;

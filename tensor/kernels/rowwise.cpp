@@ -3,6 +3,7 @@
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
 #include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
 #include <cmath>
@@ -29,6 +30,8 @@ int64_t row_grain(int64_t width) { return std::max<int64_t>(1, 8192 / std::max<i
 }  // namespace
 
 Tensor softmax(const Tensor& x_in) {
+  if constexpr (kCudaBuilt)
+    if (x_in.device().is_cuda()) return cuda::softmax(x_in);
   Rows r = rows_of(x_in, "softmax");
   Tensor x = contiguous(x_in);
   Tensor y = Tensor::empty(x.sizes(), x.dtype());
@@ -57,6 +60,11 @@ Tensor softmax(const Tensor& x_in) {
 }
 
 Tensor softmax_backward(const Tensor& y_in, const Tensor& dy_in) {
+  if constexpr (kCudaBuilt)
+    if (y_in.device().is_cuda()) {
+      require_same_device(y_in, dy_in, "softmax_backward");
+      return cuda::softmax_backward(y_in, dy_in);
+    }
   Rows r = rows_of(y_in, "softmax_backward");
   Tensor y = contiguous(y_in), dy = contiguous(dy_in);
   Tensor dx = Tensor::empty(y.sizes(), y.dtype());
@@ -78,6 +86,8 @@ Tensor softmax_backward(const Tensor& y_in, const Tensor& dy_in) {
 }
 
 Tensor log_softmax(const Tensor& x_in) {
+  if constexpr (kCudaBuilt)
+    if (x_in.device().is_cuda()) return cuda::log_softmax(x_in);
   Rows r = rows_of(x_in, "log_softmax");
   Tensor x = contiguous(x_in);
   Tensor y = Tensor::empty(x.sizes(), x.dtype());
@@ -102,6 +112,11 @@ Tensor log_softmax(const Tensor& x_in) {
 }
 
 Tensor log_softmax_backward(const Tensor& y_in, const Tensor& dy_in) {
+  if constexpr (kCudaBuilt)
+    if (y_in.device().is_cuda()) {
+      require_same_device(y_in, dy_in, "log_softmax_backward");
+      return cuda::log_softmax_backward(y_in, dy_in);
+    }
   Rows r = rows_of(y_in, "log_softmax_backward");
   Tensor y = contiguous(y_in), dy = contiguous(dy_in);
   Tensor dx = Tensor::empty(y.sizes(), y.dtype());
@@ -123,6 +138,8 @@ Tensor log_softmax_backward(const Tensor& y_in, const Tensor& dy_in) {
 }
 
 LayerNormResult layer_norm(const Tensor& x_in, const Tensor& weight, const Tensor& bias, double eps) {
+  if constexpr (kCudaBuilt)
+    if (x_in.device().is_cuda()) return cuda::layer_norm(x_in, weight, bias, eps);  // weight, bias may be undefined
   Rows r = rows_of(x_in, "layer_norm");
   for (const Tensor* p : {&weight, &bias})
     if (p->defined() && (p->dim() != 1 || p->size(0) != r.width || p->dtype() != x_in.dtype()))
@@ -167,6 +184,11 @@ LayerNormResult layer_norm(const Tensor& x_in, const Tensor& weight, const Tenso
 LayerNormGrads layer_norm_backward(const Tensor& dy_in, const Tensor& x_in, const Tensor& mean_in,
                                    const Tensor& rstd_in, const Tensor& weight, bool need_dx,
                                    bool need_dweight, bool need_dbias) {
+  if constexpr (kCudaBuilt)
+    if (x_in.device().is_cuda()) {
+      require_same_device(x_in, dy_in, "layer_norm_backward");
+      return cuda::layer_norm_backward(dy_in, x_in, mean_in, rstd_in, weight, need_dx, need_dweight, need_dbias);
+    }
   Rows r = rows_of(x_in, "layer_norm_backward");
   Tensor x = contiguous(x_in), dy = contiguous(dy_in), mean = contiguous(mean_in), rstd = contiguous(rstd_in);
   Tensor w = weight.defined() ? contiguous(weight) : Tensor();
