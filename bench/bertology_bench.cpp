@@ -33,6 +33,7 @@
 #include <bertology/models/config.h>
 #include <bertology/models/load_model.h>
 #include <bertology/models/model.h>
+#include <bertology/tensor/backend.h>
 #include <bertology/tensor/parallel.h>
 
 using namespace bertology;
@@ -48,6 +49,7 @@ struct Options {
   int64_t seq = 128;
   int64_t layers = 12;
   std::string pass = "all";  // forward | importance | full | all (one pass: for profiling)
+  std::string device = "cpu";  // cpu | cuda (a build with BERTOLOGY_CUDA; each pass ends with a device sync)
 };
 
 // ---- model configurations ---------------------------------------------------------------------
@@ -187,7 +189,7 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& bod
 
 // A 64-bit hash of a float tensor's bits, to check that repeated runs agree bitwise.
 uint64_t bits_hash(const Tensor& t) {
-  const Tensor c = t.detach().contiguous();
+  const Tensor c = t.detach().to(Device::cpu()).contiguous();
   const uint32_t* p = static_cast<const uint32_t*>(c.raw_data());
   uint64_t h = 1469598103934665603ull;
   for (int64_t k = 0; k < c.numel(); ++k) h = (h ^ p[k]) * 1099511628211ull;
@@ -223,6 +225,8 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
     model->prune_heads(heads);
   }
   model->eval();
+  const Device device = parse_device(opt.device);  // the CUDA context starts in this child, never in the parent
+  model->to(device);
   const double flops = forward_flops(config, *model, opt.batch, opt.seq) * pass_multiplier(pass);
 
   // input_ids (B, S): uniform random tokens; no padding, token types all 0.
@@ -251,6 +255,7 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
     if (pass == "forward") {
       NoGradGuard no_grad;
       ModelOutput out = model->forward(inputs);
+      synchronize(device);
       const double t = seconds_since(start);
       hash = bits_hash(out.last_hidden_state);
       if (rep > 0) times.push_back(t);
@@ -261,11 +266,13 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
       ModelInputs in = inputs;
       in.head_mask = xi;
       Tensor g = grad(loss_of(model->forward(in)), {xi})[0];  // (L, H)
+      synchronize(device);
       const double t = seconds_since(start);
       hash = bits_hash(g);
       if (rep > 0) times.push_back(t);
     } else {  // full: every parameter's gradient (not accumulated into .grad)
       std::vector<Tensor> grads = grad(loss_of(model->forward(inputs)), params);
+      synchronize(device);
       const double t = seconds_since(start);
       for (const Tensor& g : grads) hash = hash * 31 + bits_hash(g);
       if (rep > 0) times.push_back(t);
@@ -338,7 +345,7 @@ void write_json(const std::string& path, const Options& opt, const std::vector<d
   std::ofstream f(path);
   if (!f) throw Error(concat("cannot write ", path));
   f.precision(9);
-  f << "{\n  \"threads\": " << opt.threads << ",\n  \"batch\": " << opt.batch << ",\n  \"seq\": " << opt.seq
+  f << "{\n  \"device\": \"" << opt.device << "\",\n  \"threads\": " << opt.threads << ",\n  \"batch\": " << opt.batch << ",\n  \"seq\": " << opt.seq
     << ",\n  \"layers\": " << opt.layers << ",\n  \"repeats\": " << opt.repeats << ",\n"
     << "  \"sgemm\": {\"m\": 1024, \"n\": 768, \"k\": 3072, \"gflops\": " << sgemm[0]
     << ", \"gflops_before\": " << sgemm[1] << ", \"gflops_after\": " << sgemm[2] << ", \"seconds\": " << sgemm[3]
@@ -365,7 +372,8 @@ void write_json(const std::string& path, const Options& opt, const std::vector<d
 int usage(const char* argv0) {
   std::cerr << "usage: " << argv0
             << " [--model bert|gpt2|all] [--threads N] [--repeats N] [--json FILE]"
-               " [--batch B] [--seq S] [--layers L] [--pass forward|importance|full|all]\n";
+               " [--batch B] [--seq S] [--layers L] [--pass forward|importance|full|all]"
+               " [--device cpu|cuda]\n";
   return 2;
 }
 
@@ -385,6 +393,7 @@ int main(int argc, char** argv) {
     else if (arg == "--seq") opt.seq = std::stoll(value);
     else if (arg == "--layers") opt.layers = std::stoll(value);
     else if (arg == "--pass") opt.pass = value;
+    else if (arg == "--device") opt.device = value;
     else return usage(argv[0]);
   }
   const bool known_pass =

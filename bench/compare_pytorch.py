@@ -5,6 +5,7 @@
 #
 # Run: python3 bench/compare_pytorch.py [--model bert|gpt2|all] [--threads 2] [--repeats 3]
 #        [--bench build/bench/bertology_bench] [--ours-json FILE (reuse, don't rerun ours)]
+#        [--device cpu|cuda (both sides on the GPU; bench/gpu_check.sh)]
 #
 # The PyTorch models below are minimal re-implementations of HF's BertModel and GPT2Model (same
 # layer shapes, erf GELU / tanh GELU, post-LN / pre-LN, causal mask, head mask multiplied into the
@@ -152,10 +153,18 @@ def worker(args):
     """One pass of one model in this process; prints one JSON line."""
     import torch
     torch.set_num_threads(args.threads)
-    model = build_model(torch, args.worker_model, args.layers)
+    device = torch.device(args.device)
+    if device.type == "cuda":  # fp32 as ours: no TF32 tensor cores
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    model = build_model(torch, args.worker_model, args.layers).to(device)
     vocab = SHAPES[args.worker_model][0]
     gen = torch.Generator().manual_seed(1234)
-    ids = torch.randint(0, vocab, (args.batch, args.seq), generator=gen)  # (B, S)
+    ids = torch.randint(0, vocab, (args.batch, args.seq), generator=gen).to(device)  # (B, S)
+
+    def sync():  # GPU work is asynchronous: wait for it before reading the clock
+        if device.type == "cuda":
+            torch.cuda.synchronize()
     params = list(model.parameters())
     pass_ = args.worker_pass
     for p in params:
@@ -173,10 +182,11 @@ def worker(args):
             with torch.no_grad():
                 model(ids)
         elif pass_ == "importance":
-            xi = torch.ones(args.layers, SHAPES[args.worker_model][2], requires_grad=True)  # (L, H)
+            xi = torch.ones(args.layers, SHAPES[args.worker_model][2], requires_grad=True, device=device)  # (L, H)
             torch.autograd.grad(loss_of(model(ids, xi)), [xi])
         else:
             torch.autograd.grad(loss_of(model(ids)), params)
+        sync()
         if rep > 0:
             times.append(time.perf_counter() - start)
     peak = status_mb("VmHWM:") if peak_was_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -207,6 +217,10 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--pass", dest="pass_", default="all", choices=["forward", "importance", "full", "all"],
+                    help="only this pass (with importance: the half-pruned model too)")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                    help="cuda: both sides on the GPU (ours needs a build with -DBERTOLOGY_CUDA=ON)")
     ap.add_argument("--bench", help="path of bertology_bench (default build/bench, then build-bench/bench)")
     ap.add_argument("--ours-json", help="reuse this bertology_bench --json output instead of running it")
     ap.add_argument("--json", help="write both sets of figures here")
@@ -229,13 +243,14 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "ours.json")
             cmd = [bench, "--model", args.model, "--threads", str(args.threads), "--repeats", str(args.repeats),
-                   "--batch", str(args.batch), "--seq", str(args.seq), "--layers", str(args.layers), "--json", path]
+                   "--batch", str(args.batch), "--seq", str(args.seq), "--layers", str(args.layers),
+                   "--device", args.device, "--pass", args.pass_, "--json", path]
             print("$", " ".join(cmd), flush=True)
             subprocess.run(cmd, check=False)
             with open(path) as f:
                 ours = json.load(f)
-    for key in ("threads", "batch", "seq", "layers"):
-        setattr(args, key, ours[key])  # PyTorch runs exactly the shapes ours ran
+    for key in ("threads", "batch", "seq", "layers", "device"):
+        setattr(args, key, ours.get(key, getattr(args, key)))  # PyTorch runs exactly what ours ran
 
     # 2. PyTorch, one fresh process per (model, pass).
     print(f"\nPyTorch {torch.__version__}: batch {args.batch} x {args.seq}, {args.threads} threads, "
@@ -245,7 +260,7 @@ def main():
         print(f"  {r['model']} / {r['pass']} ...", end="", flush=True)
         cmd = [sys.executable, os.path.abspath(__file__), "--worker-model", r["model"], "--worker-pass", r["pass"],
                "--threads", str(args.threads), "--repeats", str(args.repeats), "--batch", str(args.batch),
-               "--seq", str(args.seq), "--layers", str(args.layers)]
+               "--seq", str(args.seq), "--layers", str(args.layers), "--device", args.device]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             print(" FAILED\n" + done.stderr[-2000:])

@@ -18,6 +18,10 @@ struct Backend {
 // Whether a CUDA GPU can be used: the build has the CUDA backend and a device is present.
 bool cuda_available();
 
+// Waits until the device has finished the work queued so far by this thread (a no-op on the CPU,
+// whose kernels are synchronous): for timings.
+void synchronize(Device device);
+
 // Throws for a device with no backend compiled in.
 const Backend& backend_for(Device device);
 // Throws unless t lives on the CPU: kernels without a device implementation call it.

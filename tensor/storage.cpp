@@ -37,6 +37,11 @@ bool cuda_available() {
   return false;
 }
 
+void synchronize(Device device) {
+  if constexpr (kernels::kCudaBuilt)
+    if (device.is_cuda()) cuda::synchronize();
+}
+
 void require_cpu(Device device, const char* op) {
   if (!device.is_cpu()) throw Error(concat(op, ": not implemented for device ", device.str()));
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,6 +63,14 @@ inline ModelInputs single_example(const ModelInputs& in, int64_t b) {
   one.token_type_ids = row(in.token_type_ids);
   one.labels = row(in.labels);
   return one;
+}
+
+// The device the parity tests run the models on: BERTOLOGY_TEST_DEVICE=cuda on the GPU machine
+// (bench/gpu_check.sh), the CPU otherwise. Inputs and references stay on the CPU; forward()
+// moves the inputs, and results are compared after coming back.
+inline Device test_device() {
+  const char* name = std::getenv("BERTOLOGY_TEST_DEVICE");
+  return name != nullptr && *name != '\0' ? parse_device(name) : Device::cpu();
 }
 
 // ‖ours − ref‖ / max(‖ref‖, floor), over all elements (shapes must hold the same count).

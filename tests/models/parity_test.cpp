@@ -46,6 +46,7 @@ class Parity : public ::testing::TestWithParam<Variant> {
  protected:
   void SetUp() override {
     model_ = load_model(fixture(std::string(GetParam().family) + "/" + GetParam().folder));
+    model_->to(test_device());
     expected_ = expected_outputs(GetParam().family);
     inputs_ = fixture_inputs(expected_);
   }
