@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One script for the GPU machine (../shared/docs/GPU.md): builds the CUDA configuration, runs the
+# One script for a GPU machine (one NVIDIA GPU, nvcc 13, cuBLAS, OpenBLAS, GoogleTest, Google
+# Benchmark, PyTorch; perhaps no oneTBB or ICU headers): builds the CUDA configuration, runs the
 # CUDA tests and every fixture parity test with the models on the GPU, then the BERT-base
 # importance pass (batch 32 x 128, fp32, TF32 off) next to PyTorch eager on the same GPU, and
 # prints one summary. Needs build-gpu-deps/ from scripts/fetch_gpu_deps.sh (carried along) when
