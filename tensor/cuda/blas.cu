@@ -80,17 +80,10 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
-  if (a_in.dtype() != b_in.dtype())
-    throw Error(concat("matmul: dtype mismatch, ", dtype_name(a_in.dtype()), " ", a_in.shape_str(), " vs ",
-                       dtype_name(b_in.dtype()), " ", b_in.shape_str()));
-  if (a_in.dim() < 2 || a_in.dim() != b_in.dim())
-    throw Error(concat("matmul kernel: expected operands (..., M, K) and (..., K, N), got ", a_in.shape_str(),
-                       " and ", b_in.shape_str()));
+  kernels::check_matmul_operands(a_in, b_in);
   const int64_t nd = a_in.dim(), batch_dims = nd - 2;
   const Shape batch_shape(a_in.sizes().begin(), a_in.sizes().end() - 2);
   const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
-  if (b_in.size(-2) != k || Shape(b_in.sizes().begin(), b_in.sizes().end() - 2) != batch_shape)
-    throw Error(concat("matmul: shapes ", a_in.shape_str(), " and ", b_in.shape_str(), " do not match"));
 
   // Operands cuBLAS cannot read in place (odd strides) are copied once.
   Tensor a = a_in, b = b_in;

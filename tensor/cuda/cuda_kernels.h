@@ -78,7 +78,6 @@ kernels::LayerNormGrads layer_norm_backward(const Tensor& dy, const Tensor& x, c
 // ---- indexing (index.cu) ------------------------------------------------------------------------
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& src, int64_t dim, const Tensor& index, int64_t size);
-Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
 
 // ---- losses (loss.cu) -------------------------------------------------------------------------
 kernels::CrossEntropyResult cross_entropy(const Tensor& logits, const Tensor& target, int64_t ignore_index);

@@ -1,5 +1,6 @@
-// CUDA gathering and scattering along a dim (index_select, its adjoint index_add) and cat. Indices
-// are validated on the host like tensor/kernels/index.cpp; index_add sums without atomics.
+// CUDA gathering and scattering along a dim (index_select, its adjoint index_add; cat needs no
+// kernel of its own, see kernels::cat). Indices are validated on the host like
+// tensor/kernels/index.cpp; index_add sums without atomics.
 #include <bertology/tensor/cuda/cuda_check.h>
 #include <bertology/tensor/cuda/cuda_kernels.h>
 #include <bertology/tensor/cuda/host_helpers.h>
@@ -120,35 +121,6 @@ Tensor index_add(const Tensor& src_in, int64_t dim_in, const Tensor& index_in, i
                                                                 a.n, size, a.inner);
     BERTOLOGY_CUDA_CHECK_LAUNCH();
   });
-  return out;
-}
-
-Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
-  if (tensors.empty()) throw Error("cat: expected at least one tensor");
-  const Tensor& first = tensors.front();
-  require_cuda(first, "cat");
-  const int64_t dim = normalize_dim(dim_in, first.dim(), "cat");
-  Shape out_shape = first.sizes();
-  out_shape[dim] = 0;
-  for (const Tensor& t : tensors) {
-    require_same_device(first, t, "cat");
-    bool same = t.dim() == first.dim() && t.dtype() == first.dtype();
-    for (int64_t d = 0; same && d < t.dim(); ++d) same = d == dim || t.size(d) == first.size(d);
-    if (!same)
-      throw Error(concat("cat: tensor ", dtype_name(t.dtype()), " ", t.shape_str(), " does not match ",
-                         dtype_name(first.dtype()), " ", first.shape_str(), " outside dim ", dim));
-    out_shape[dim] += t.size(dim);
-  }
-  Tensor out = Tensor::empty(out_shape, first.dtype(), first.device());
-  // Each input is copied into its slice of out: a strided view, filled by copy_into (copy.cu).
-  int64_t start = 0;
-  for (const Tensor& t : tensors) {
-    Shape sizes = out.sizes();
-    sizes[dim] = t.size(dim);
-    Tensor part = kernels::as_strided(out, sizes, out.strides(), start * out.stride(dim));
-    if (t.numel() > 0) copy_into(part, t);
-    start += t.size(dim);
-  }
   return out;
 }
 

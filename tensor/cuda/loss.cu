@@ -57,11 +57,7 @@ __global__ void cross_entropy_backward_kernel(const T* log_probs, const int64_t*
 kernels::CrossEntropyResult cross_entropy(const Tensor& logits, const Tensor& target_in, int64_t ignore_index) {
   require_cuda(logits, "cross_entropy");
   require_same_device(logits, target_in, "cross_entropy");
-  if (logits.dim() != 2 || target_in.dim() != 1 || target_in.size(0) != logits.size(0))
-    throw Error(concat("cross_entropy: expected logits (N, C) and target (N), got ", logits.shape_str(), " and ",
-                       target_in.shape_str()));
-  if (target_in.dtype() != DType::Int64)
-    throw Error(concat("cross_entropy: target must be int64, got ", dtype_name(target_in.dtype())));
+  kernels::check_cross_entropy_operands(logits, target_in);
   Tensor target = contiguous(target_in);
   const int64_t n = logits.size(0), c = logits.size(1);
   const std::vector<int64_t> t = to_host(target);

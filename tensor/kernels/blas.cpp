@@ -8,6 +8,7 @@
 #include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
+#include <algorithm>
 #include <atomic>
 #include <type_traits>
 
@@ -49,6 +50,17 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 
 int64_t gemm_calls() { return g_gemm_calls.load(); }
 
+void check_matmul_operands(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype())
+    throw Error(concat("matmul: dtype mismatch, ", dtype_name(a.dtype()), " ", a.shape_str(), " vs ",
+                       dtype_name(b.dtype()), " ", b.shape_str()));
+  if (a.dim() < 2 || a.dim() != b.dim())
+    throw Error(concat("matmul kernel: expected operands (..., M, K) and (..., K, N), got ", a.shape_str(), " and ",
+                       b.shape_str()));
+  if (b.size(-2) != a.size(-1) || !std::equal(a.sizes().begin(), a.sizes().end() - 2, b.sizes().begin()))
+    throw Error(concat("matmul: shapes ", a.shape_str(), " and ", b.shape_str(), " do not match"));
+}
+
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   if constexpr (kCudaBuilt)
     if (a_in.device().is_cuda() || b_in.device().is_cuda()) {
@@ -57,17 +69,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     }
   require_cpu(a_in.device(), "matmul");
   require_cpu(b_in.device(), "matmul");
-  if (a_in.dtype() != b_in.dtype())
-    throw Error(concat("matmul: dtype mismatch, ", dtype_name(a_in.dtype()), " ", a_in.shape_str(), " vs ",
-                       dtype_name(b_in.dtype()), " ", b_in.shape_str()));
-  if (a_in.dim() < 2 || a_in.dim() != b_in.dim())
-    throw Error(concat("matmul kernel: expected operands (..., M, K) and (..., K, N), got ", a_in.shape_str(),
-                       " and ", b_in.shape_str()));
+  check_matmul_operands(a_in, b_in);
   const int64_t nd = a_in.dim();
   const Shape batch_shape(a_in.sizes().begin(), a_in.sizes().end() - 2);
   const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
-  if (b_in.size(-2) != k || Shape(b_in.sizes().begin(), b_in.sizes().end() - 2) != batch_shape)
-    throw Error(concat("matmul: shapes ", a_in.shape_str(), " and ", b_in.shape_str(), " do not match"));
 
   Tensor a = a_in, b = b_in;
   MatrixLayout la = layout_of(m, k, a.stride(-2), a.stride(-1));

@@ -85,18 +85,15 @@ Tensor index_add(const Tensor& src_in, int64_t dim_in, const Tensor& index_in, i
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
-  if constexpr (kCudaBuilt)
-    if (!tensors.empty() && tensors.front().device().is_cuda()) {
-      for (const Tensor& t : tensors) require_same_device(tensors.front(), t, "cat");
-      return cuda::cat(tensors, dim_in);
-    }
+  // Any device: the parts are copied into strided views of the result by copy_into, which runs
+  // on the tensors' device.
   if (tensors.empty()) throw Error("cat: expected at least one tensor");
   const Tensor& first = tensors.front();
   int64_t dim = normalize_dim(dim_in, first.dim(), "cat");
   Shape out_shape = first.sizes();
   out_shape[dim] = 0;
   for (const Tensor& t : tensors) {
-    require_cpu(t.device(), "cat");
+    require_same_device(first, t, "cat");
     bool same = t.dim() == first.dim() && t.dtype() == first.dtype();
     for (int64_t d = 0; same && d < t.dim(); ++d) same = d == dim || t.size(d) == first.size(d);
     if (!same)
@@ -104,7 +101,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim_in) {
                          dtype_name(first.dtype()), " ", first.shape_str(), " outside dim ", dim));
     out_shape[dim] += t.size(dim);
   }
-  Tensor out = Tensor::empty(out_shape, first.dtype());
+  Tensor out = Tensor::empty(out_shape, first.dtype(), first.device());
   int64_t start = 0;
   for (const Tensor& t : tensors) {
     Shape strides = out.strides();

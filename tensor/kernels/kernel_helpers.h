@@ -44,4 +44,10 @@ const int64_t* checked_index(const Tensor& index, int64_t limit, const char* op)
 
 const char* binary_name(Binary op);  // "add", "lt", ...: the op's name in error messages
 
+// Argument checks that read no tensor data, the same on every device (each throws the Error a
+// user sees): matmul's (..., M, K)·(..., K, N) operands; cross_entropy's logits (N, C) and int64
+// target (N).
+void check_matmul_operands(const Tensor& a, const Tensor& b);
+void check_cross_entropy_operands(const Tensor& logits, const Tensor& target);
+
 }  // namespace bertology::kernels

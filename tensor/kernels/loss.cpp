@@ -1,6 +1,7 @@
 // Fused cross-entropy (log_softmax + pick the target) with ignore_index, and dropout masks.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
+#include <bertology/tensor/kernels/kernel_helpers.h>
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
@@ -9,17 +10,21 @@
 
 namespace bertology::kernels {
 
+void check_cross_entropy_operands(const Tensor& logits, const Tensor& target) {
+  if (logits.dim() != 2 || target.dim() != 1 || target.size(0) != logits.size(0))
+    throw Error(concat("cross_entropy: expected logits (N, C) and target (N), got ", logits.shape_str(), " and ",
+                       target.shape_str()));
+  if (target.dtype() != DType::Int64)
+    throw Error(concat("cross_entropy: target must be int64, got ", dtype_name(target.dtype())));
+}
+
 CrossEntropyResult cross_entropy(const Tensor& logits, const Tensor& target_in, int64_t ignore_index) {
   if constexpr (kCudaBuilt)
     if (logits.device().is_cuda()) {
       require_same_device(logits, target_in, "cross_entropy");
       return cuda::cross_entropy(logits, target_in, ignore_index);
     }
-  if (logits.dim() != 2 || target_in.dim() != 1 || target_in.size(0) != logits.size(0))
-    throw Error(concat("cross_entropy: expected logits (N, C) and target (N), got ", logits.shape_str(), " and ",
-                       target_in.shape_str()));
-  if (target_in.dtype() != DType::Int64)
-    throw Error(concat("cross_entropy: target must be int64, got ", dtype_name(target_in.dtype())));
+  check_cross_entropy_operands(logits, target_in);
   Tensor target = contiguous(target_in);
   const int64_t n = logits.size(0), c = logits.size(1);
   const int64_t* t = target.data<int64_t>();
