@@ -30,7 +30,7 @@ DEV_NOVEL = "persuasion"
 NOVELS = ["emma", "mansfieldpark", "northangerabbey", "persuasion", "prideprejudice", "sensesensibility"]
 MIN_WORDS, MAX_WORDS = 6, 30
 # Caps keep the shipped files small and a training epoch short on two cores.
-ORDER_TRAIN_SENTENCES, ORDER_DEV_SENTENCES = 20000, 500  # 20000: all the training novels have (18,466)
+ORDER_TRAIN_SENTENCES, ORDER_DEV_SENTENCES = 20000, 500  # 20000 is above the 18,466 the training novels have: all of them
 WINDOW_TRAIN_SENTENCES = 20000
 NEXT_TRAIN_PAIRS, NEXT_DEV_PAIRS = 6000, 400
 LM_TRAIN_CHARS, LM_DEV_CHARS = 1_000_000, 60_000

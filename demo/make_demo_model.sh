@@ -41,7 +41,7 @@ python3 -c "import numpy" 2>/dev/null || python="/usr/bin/python3"
 #    then whole sentences (austen-order); the best dev epoch of the second stage is the demo
 #    model. The learning rates matter most: at 1e-3 this post-LayerNorm model stays on the
 #    constant prediction; at 2e-4 the windows stage learns. The windows stage runs without
-#    dropout (demo/bert-config.json); the sentence stage, which overfits 12,000 sentences
+#    dropout (demo/bert-config.json); the sentence stage, which overfits its 18,466 sentences
 #    without it, turns on BERT's usual 0.1.
 "$bertology" train --model "$work/init" --architecture BertForSequenceClassification --task cola \
   --data-dir "$data/austen-order-windows" --output-dir "$work/windows" \
