@@ -63,6 +63,17 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // linear: x (..., in) · weightᵀ (out, in) + bias (out). bias may be undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
+// ---- attention ---------------------------------------------------------------------------------
+// The multi-head attention core in one fused op (see kernels::attention_forward): per head h,
+// ξ_h · softmax(scale·q·kᵀ + masks) · v, heads merged: (B, S, H·D). qkv is {q, k, v}, each
+// (B, S, H·D), or {packed}: one (B, S, 3·H·D) tensor holding q|k|v side by side, whose gradient is
+// then one tensor too. head_mask ξ: (1 or B, H, 1, 1) or undefined. q, k, v and ξ are
+// differentiable; additive_mask (broadcastable to (B, H, S, S)) and future (Bool (S, S), scores
+// set to -1e4 where true) are not. probs, when given, receives P (B, H, S, S) without ξ and
+// without history.
+Tensor attention(const std::vector<Tensor>& qkv, int64_t heads, double scale, const Tensor& head_mask,
+                 const Tensor& additive_mask, const Tensor& future, Tensor* probs = nullptr);
+
 // ---- row-wise (last dim), fused -----------------------------------------------------------
 Tensor softmax(const Tensor& x);
 Tensor log_softmax(const Tensor& x);

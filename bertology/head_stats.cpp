@@ -181,6 +181,7 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
     in.head_mask = xi;
     ForwardOptions fo;
     fo.output_attentions = options.compute_entropy;
+    fo.attentions_without_grad = true;  // entropy only reads them
     fo.output_contexts = options.compute_importance && options.granularity == Granularity::Token;
     ModelOutput out;
     Tensor losses;

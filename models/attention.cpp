@@ -19,9 +19,29 @@ Tensor merge_heads(const Tensor& context) {
   return context.permute({0, 2, 1, 3}).reshape({B, S, H * D});  // (B, S, H·D)
 }
 
-AttentionResult attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& layer_head_mask,
-                       const AttentionSetup& setup) {
-  Tensor scores = matmul(q, k.transpose(-1, -2));  // (B, H, S, S); kᵀ is a view, BLAS gets a flag
+namespace {
+
+// Whether the fused kernel computes everything this call asks for.
+bool fused_attention_fits(const Projections& x, const AttentionSetup& setup) {
+  const Tensor& any = x.packed.defined() ? x.packed : x.q;
+  if (!any.device().is_cpu()) return false;               // the fused kernel is CPU code
+  if (setup.keep_contexts) return false;                  // per-head contexts are graph nodes
+  if (setup.training && setup.dropout > 0) return false;  // dropout on the probabilities
+  return !setup.keep_probs || !setup.probs_need_grad || !grad_mode_enabled();
+}
+
+// The unfused path: every step its own differentiable op.
+AttentionResult attend_op_by_op(const Projections& x, int64_t heads, double scale, const Tensor& layer_head_mask,
+                                const AttentionSetup& setup) {
+  Tensor q = x.q, k = x.k, v = x.v;
+  if (x.packed.defined()) {
+    const int64_t inner = x.packed.size(2) / 3;
+    q = x.packed.narrow(2, 0, inner), k = x.packed.narrow(2, inner, inner), v = x.packed.narrow(2, 2 * inner, inner);
+  }
+  Tensor qh = split_heads(q, heads) * scale;  // (B, H, S, D)
+  Tensor kh = split_heads(k, heads);          // (B, H, S, D) view
+  Tensor vh = split_heads(v, heads);          // (B, H, S, D) view
+  Tensor scores = matmul(qh, kh.transpose(-1, -2));  // (B, H, S, S); kᵀ is a view, BLAS gets a flag
   if (setup.future.defined())
     scores = masked_fill(scores, setup.future, -1e4);  // OpenAI GPT: w·b - 1e4·(1-b)
   if (setup.additive_mask.defined()) scores = scores + setup.additive_mask;
@@ -31,11 +51,28 @@ AttentionResult attend(const Tensor& q, const Tensor& k, const Tensor& v, const 
   AttentionResult r;
   // ξ_h multiplies head h's context P_h V_h; that is the same as scaling P_h (as HF does) but
   // touches (B, H, S, D) instead of (B, H, S, S) numbers.
-  Tensor context = matmul(probs, v);  // (B, H, S, D)
+  Tensor context = matmul(probs, vh);  // (B, H, S, D)
   if (layer_head_mask.defined()) context = context * layer_head_mask;
   if (setup.keep_probs) r.probs = layer_head_mask.defined() ? probs * layer_head_mask : probs;
   if (setup.keep_contexts) r.context = context;
   r.output = merge_heads(context);  // (B, S, H·D)
+  return r;
+}
+
+}  // namespace
+
+AttentionResult attend(const Projections& x, int64_t heads, double scale, const Tensor& layer_head_mask,
+                       const AttentionSetup& setup) {
+  if (!fused_attention_fits(x, setup)) return attend_op_by_op(x, heads, scale, layer_head_mask, setup);
+  const std::vector<Tensor> qkv = x.packed.defined() ? std::vector<Tensor>{x.packed} : std::vector<Tensor>{x.q, x.k, x.v};
+  AttentionResult r;
+  Tensor probs;  // (B, H, S, S), no history
+  r.output = attention(qkv, heads, scale, layer_head_mask, setup.additive_mask, setup.future,
+                       setup.keep_probs ? &probs : nullptr);
+  if (setup.keep_probs) {
+    NoGradGuard values_only;
+    r.probs = layer_head_mask.defined() ? probs * layer_head_mask : probs;
+  }
   return r;
 }
 

@@ -17,6 +17,7 @@ struct AttentionSetup {
   bool training = false;
   Generator* generator = nullptr;
   bool keep_probs = false;     // return the attention probabilities
+  bool probs_need_grad = true;  // kept probabilities carry autograd history (false: plain values)
   bool keep_contexts = false;  // return each head's context
 };
 
@@ -28,12 +29,22 @@ struct AttentionResult {
 
 // (B, S, H·D) -> (B, H, S, D) as a view (view + permute: no copy).
 Tensor split_heads(const Tensor& x, int64_t heads);
-// (B, H, S, D) -> (B, S, H·D): the one copy attention makes.
+// (B, H, S, D) -> (B, S, H·D): a copy.
 Tensor merge_heads(const Tensor& context);
 
-// softmax(q·kᵀ + masks) · v per head, then × ξ_h. q must already carry the 1/√D scale.
-// q, k, v: (B, H, S, D); layer_head_mask: (B or 1, H, 1, 1) or undefined.
-AttentionResult attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& layer_head_mask,
+// The projections attention reads, unscaled: q, k, v, each (B, S, H·D) (BERT), or `packed`, one
+// (B, S, 3·H·D) tensor with q|k|v side by side (GPT-2's c_attn output; q, k, v then undefined).
+struct Projections {
+  Tensor q, k, v;
+  Tensor packed;
+};
+
+// softmax(scale·q·kᵀ + masks) · v per head, then × ξ_h; heads merged into (B, S, H·D).
+// layer_head_mask: (B or 1, H, 1, 1) or undefined.
+// On the CPU, when neither per-head contexts nor probabilities with autograd history nor
+// attention dropout are asked for, this is the fused kernel (autograd `attention`); otherwise
+// the same arithmetic op by op, with every intermediate a graph node.
+AttentionResult attend(const Projections& x, int64_t heads, double scale, const Tensor& layer_head_mask,
                        const AttentionSetup& setup);
 
 // The largest negative value of dtype (torch.finfo(dtype).min).

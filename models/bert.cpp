@@ -77,10 +77,9 @@ Tensor BertBackbone::layer_forward(int64_t l, const Tensor& x, const AttentionSe
   const int64_t H = static_cast<int64_t>(kept_heads_[l].size());  // heads left after pruning
   Tensor attention;                                               // (B, S, E)
   if (H > 0) {
-    Tensor q = split_heads(layer.query(x), H) * (1.0 / std::sqrt(static_cast<double>(D)));  // (B, H, S, D)
-    Tensor k = split_heads(layer.key(x), H);                                                // (B, H, S, D)
-    Tensor v = split_heads(layer.value(x), H);                                              // (B, H, S, D)
-    AttentionResult a = attend(q, k, v, layer_head_mask(setup.head_mask, l, kept_heads_[l]), setup);
+    const Projections qkv{layer.query(x), layer.key(x), layer.value(x), Tensor()};  // (B, S, H·D) each
+    AttentionResult a = attend(qkv, H, 1.0 / std::sqrt(static_cast<double>(D)),
+                               layer_head_mask(setup.head_mask, l, kept_heads_[l]), setup);
     attention = layer.attention_output(a.output);
     if (setup.keep_probs) out.attentions.push_back(a.probs);
     if (setup.keep_contexts) out.contexts.push_back(a.context);

@@ -38,12 +38,8 @@ Tensor gpt_self_attention(const GPTBlock& block, const Tensor& x, int64_t layer,
     if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, head_size}, x.dtype(), x.device()));
     return block.c_proj.bias.expand({B, S, E});
   }
-  const int64_t inner = block.c_proj.weight.size(0);           // H·D
-  Tensor qkv = block.c_attn(x);                                // (B, S, 3·H·D)
-  Tensor q = split_heads(qkv.narrow(2, 0, inner), H) * scale;  // (B, H, S, D), views until the scale
-  Tensor k = split_heads(qkv.narrow(2, inner, inner), H);      // (B, H, S, D) view
-  Tensor v = split_heads(qkv.narrow(2, 2 * inner, inner), H);  // (B, H, S, D) view
-  AttentionResult a = attend(q, k, v, layer_head_mask(setup.head_mask, layer, kept), setup);
+  const Projections qkv{Tensor(), Tensor(), Tensor(), block.c_attn(x)};  // packed (B, S, 3·H·D)
+  AttentionResult a = attend(qkv, H, scale, layer_head_mask(setup.head_mask, layer, kept), setup);
   if (setup.keep_probs) out.attentions.push_back(a.probs);
   if (setup.keep_contexts) out.contexts.push_back(a.context);
   return block.c_proj(a.output);  // (B, S, E)

@@ -305,6 +305,7 @@ AttentionSetup PreTrainedModel::attention_setup(const ModelInputs& in, const For
   setup.training = training_;
   setup.generator = &generator_;
   setup.keep_probs = options.output_attentions;
+  setup.probs_need_grad = !options.attentions_without_grad;
   setup.keep_contexts = options.output_contexts;
   return setup;
 }

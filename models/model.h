@@ -32,6 +32,9 @@ struct ForwardOptions {
   bool output_hidden_states = false;  // hidden_states: L+1 tensors (B, S, E)
   bool output_attentions = false;     // attentions: L tensors (B, H', S, S)
   bool output_contexts = false;       // contexts: L tensors (B, H', S, D)
+  // Attentions as plain values, without autograd history, even while the graph is recorded (for
+  // statistics such as entropy): the attention core then runs as one fused kernel.
+  bool attentions_without_grad = false;
   // BertForMaskedLM with labels: run the prediction head only where a label is given (!= -100).
   // The loss is the same; logits are then (N, V) for those N positions in row-major order.
   // Training sets it: over all positions the head is most of a small model's cost.

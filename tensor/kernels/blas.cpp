@@ -50,6 +50,20 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 
 int64_t gemm_calls() { return g_gemm_calls.load(); }
 
+void for_each_small_gemm(int64_t n, const std::function<void(int64_t)>& body) {
+  if (n > 1 && num_threads() > 1) {
+    struct SingleThreadedBlas {  // restores BLAS's threads even when body throws
+      SingleThreadedBlas() { openblas_set_num_threads(1); }
+      ~SingleThreadedBlas() { openblas_set_num_threads(num_threads()); }
+    } single;
+    parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) body(i);
+    });
+  } else {
+    for (int64_t i = 0; i < n; ++i) body(i);
+  }
+}
+
 void check_matmul_operands(const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype())
     throw Error(concat("matmul: dtype mismatch, ", dtype_name(a.dtype()), " ", a.shape_str(), " vs ",
@@ -112,13 +126,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     gemm(la.trans, lb.trans, m, n, k, 1.0, ai, la.ld, bi, lb.ld, 0.0, ci, n);
   };
   const double work = static_cast<double>(m) * n * k;
-  if (batch > 1 && work < kSmallGemm && num_threads() > 1) {
-    // Per-head products: BLAS threads only slow these down; spread the batch over TBB instead.
-    openblas_set_num_threads(1);
-    parallel_for(batch, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) one(i);
-    });
-    openblas_set_num_threads(num_threads());
+  if (batch > 1 && work < kSmallGemm) {
+    for_each_small_gemm(batch, one);  // per-head products: one per thread, BLAS single-threaded
   } else {
     for (int64_t i = 0; i < batch; ++i) one(i);
   }

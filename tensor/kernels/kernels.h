@@ -3,6 +3,7 @@
 // unless the name ends in _ (in place) or says view.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <bertology/tensor/tensor.h>
@@ -52,6 +53,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const Tensor& a, int64_t lda, const Tensor& b, int64_t ldb, double beta, Tensor& c,
           int64_t ldc);
+// Runs body(i) for i in [0, n) spread over the threads by TBB, with BLAS single-threaded inside:
+// for many small products (one per attention head), which OpenBLAS's own threads only slow down.
+void for_each_small_gemm(int64_t n, const std::function<void(int64_t)>& body);
 // Number of GEMM calls so far (tests use it to prove a backward skipped weight gradients).
 int64_t gemm_calls();
 
@@ -67,6 +71,27 @@ struct LayerNormGrads { Tensor dx, dweight, dbias; };
 LayerNormGrads layer_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& mean,
                                    const Tensor& rstd, const Tensor& weight, bool need_dx,
                                    bool need_dweight, bool need_dbias);
+
+// ---- attention core, fused per (example, head) (attention.cpp) ------------------------------------
+// q, k, v: (B, S, H·D), unit stride in the last dim (rows may be further apart: views of one
+// packed q|k|v). head_mask: ξ as (1 or B)·H values, or undefined. additive_mask: broadcastable to
+// the scores (B, H, S, S), or undefined. future: Bool (S, S), scores := -1e4 where true, or
+// undefined. Returns ξ_h · softmax(scale·q·kᵀ + masks) · v with heads merged: (B, S, H·D), and
+// the probabilities P (B, H, S, S) through `probs` (the backward needs them).
+Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads, double scale,
+                         const Tensor& head_mask, const Tensor& additive_mask, const Tensor& future,
+                         Tensor& probs);
+// Where attention_backward writes: null = not wanted. dq, dk, dv are (B, S, H·D) views (unit
+// stride in the last dim), every element overwritten; dhead_mask is set to a new (1 or B, H).
+struct AttentionGradOutputs {
+  Tensor* dq = nullptr;
+  Tensor* dk = nullptr;
+  Tensor* dv = nullptr;
+  Tensor* dhead_mask = nullptr;
+};
+void attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
+                        double scale, const Tensor& head_mask, const Tensor& future, const Tensor& probs,
+                        const AttentionGradOutputs& grads);
 
 // ---- indexing (index.cpp) ---------------------------------------------------------------------
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);

@@ -4,6 +4,7 @@
 
 #include <bertology/autograd/autograd.h>
 #include <bertology/autograd/gradcheck.h>
+#include <bertology/models/attention.h>
 
 using namespace bertology;
 
@@ -103,6 +104,17 @@ std::vector<Case> cases() {
        }},
       {"attention_like", {{{2, 3, 4}}, {{2, 3, 4}}, {{2, 3, 4}}},
        [](auto x) { return matmul(softmax(matmul(x[0], x[1].transpose(-1, -2)) * 0.5), x[2]); }},
+      // The fused attention core: B = 2, S = 3, two heads of size 2; ξ takes a gradient too.
+      {"attention_fused_padding", {{{2, 3, 4}}, {{2, 3, 4}, -2, 2, true}, {{2, 3, 4}}, {{1, 2, 1, 1}, 0.5, 1.5}},
+       [](auto x) {
+         Tensor keys = key_padding_mask(Tensor::from_vector(std::vector<int64_t>{1, 1, 1, 1, 1, 0}, {2, 3}),
+                                        x[0].dtype());  // the last key of example 1 is padding
+         return attention({x[0], x[1], x[2]}, 2, 0.7, x[3], keys, Tensor());
+       }},
+      {"attention_fused_packed_causal", {{{2, 3, 12}}, {{2, 2, 1, 1}, 0.5, 1.5}},
+       [](auto x) { return attention({x[0]}, 2, 0.5, x[1], causal_additive_mask(3, x[0].dtype()), Tensor()); }},
+      {"attention_fused_future", {{{2, 3, 12}}},
+       [](auto x) { return attention({x[0]}, 2, 1.0, Tensor(), Tensor(), future_positions(3)); }},
   };
 }
 

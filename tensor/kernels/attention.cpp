@@ -1,0 +1,214 @@
+// Multi-head attention core fused per (batch, head): for each of the B·H (example, head) pairs
+// one task computes that head's scores, masks, softmax and context from the projections in
+// place, so no (B, H, S, S) intermediate besides the probabilities themselves is ever written,
+// q/k/v are read where the projections left them (no head split copy), and the context lands
+// directly in the merged (B, S, H·D) layout (no merge copy). The backward does the same in
+// reverse and writes dq, dk, dv straight into the projections' gradient layout.
+//
+// The arithmetic is the unfused path's, step by step (see models/attention.cpp):
+//   Q̃ = scale·Q, scores = Q̃ Kᵀ, masked_fill(future, -1e4), + additive mask, P = softmax,
+//   context = ξ_h · P V.
+#include <bertology/tensor/kernels/dispatch.h>
+#include <bertology/tensor/kernels/kernels.h>
+#include <bertology/tensor/kernels/on_device.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace bertology::kernels {
+namespace {
+
+// Row r of head h of example b in a (B, S, H·D) tensor whose last dim has unit stride.
+struct HeadRows {
+  const Tensor* t;
+  int64_t D;
+  template <class T>
+  T* at(int64_t b, int64_t h, int64_t s = 0) const {
+    return t->data<T>() + b * t->stride(0) + s * t->stride(1) + h * D;
+  }
+  int64_t ld() const { return t->stride(1); }
+};
+
+void check_projection(const Tensor& x, const Tensor& like, int64_t heads, const char* name) {
+  if (x.dim() != 3 || x.sizes() != like.sizes() || x.dtype() != like.dtype())
+    throw Error(concat("attention: ", name, " must be (B, S, H·D) like q ", like.shape_str(), ", got ",
+                       x.shape_str()));
+  if (x.stride(2) != 1 || x.stride(1) < x.size(2))
+    throw Error(concat("attention: ", name, " ", x.shape_str(), " needs unit stride in its last dim and rows at least ",
+                       x.size(2), " apart"));
+  if (x.size(2) % heads != 0)
+    throw Error(concat("attention: ", name, " width ", x.size(2), " is not a multiple of ", heads, " heads"));
+}
+
+// A view of gemm's operand starting at element `ptr` of t's storage (t keeps it alive).
+template <class T>
+Tensor at(const Tensor& t, const T* ptr) {
+  return as_strided(t, {}, {}, t.offset() + (ptr - t.data<T>()));
+}
+
+// The additive mask as a (B, H, S, S) view with stride 0 on broadcast dims.
+Tensor broadcast_mask(const Tensor& mask, int64_t B, int64_t H, int64_t S) {
+  if (!mask.defined()) return mask;
+  const Shape full{B, H, S, S};
+  if (mask.dim() > 4) throw Error(concat("attention: additive mask ", mask.shape_str(), " has more than 4 dims"));
+  Shape strides(4, 0);
+  const int64_t lead = 4 - mask.dim();
+  for (int64_t d = 0; d < mask.dim(); ++d) {
+    if (mask.size(d) != 1 && mask.size(d) != full[lead + d])
+      throw Error(concat("attention: additive mask ", mask.shape_str(), " does not broadcast to scores [", B, ", ",
+                         H, ", ", S, ", ", S, "]"));
+    strides[lead + d] = mask.size(d) == 1 ? 0 : mask.stride(d);
+  }
+  return as_strided(mask, full, strides, mask.offset());
+}
+
+// ξ as a contiguous (Bm, H) tensor, Bm = 1 or B; undefined stays undefined.
+Tensor mask_values(const Tensor& head_mask, int64_t B, int64_t H) {
+  if (!head_mask.defined()) return head_mask;
+  const int64_t rows = head_mask.numel() / std::max<int64_t>(H, 1);
+  if (head_mask.numel() != rows * H || (rows != 1 && rows != B))
+    throw Error(concat("attention: head mask ", head_mask.shape_str(), " must hold (1 or B=", B, ") × ", H,
+                       " values"));
+  return as_strided(contiguous(head_mask), {rows, H}, {H, 1}, contiguous(head_mask).offset());
+}
+
+}  // namespace
+
+Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads, double scale,
+                         const Tensor& head_mask, const Tensor& additive_mask, const Tensor& future,
+                         Tensor& probs) {
+  require_cpu(q.device(), "attention");
+  check_projection(q, q, heads, "q");
+  check_projection(k, q, heads, "k");
+  check_projection(v, q, heads, "v");
+  const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
+  const Tensor mask = broadcast_mask(additive_mask, B, H, S);
+  const Tensor xi = mask_values(head_mask, B, H);
+  const Tensor fut = future.defined() ? contiguous(future) : future;
+  if (fut.defined() && (fut.dtype() != DType::Bool || fut.sizes() != Shape{S, S}))
+    throw Error(concat("attention: future must be Bool (S, S) = [", S, ", ", S, "], got ", fut.shape_str()));
+  Tensor out = Tensor::empty({B, S, E}, q.dtype());
+  probs = Tensor::empty({B, H, S, S}, q.dtype());
+  dispatch_floating(q.dtype(), "attention", [&](auto tag) {
+    using T = decltype(tag);
+    const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, O{&out, D};
+    for_each_small_gemm(B * H, [&](int64_t bh) {
+      const int64_t b = bh / H, h = bh % H;
+      // Q̃ = scale·Q_bh: (S, D)
+      Tensor qs = Tensor::empty({S, D}, q.dtype());
+      T* qs_p = qs.data<T>();
+      for (int64_t i = 0; i < S; ++i) {
+        const T* row = Q.at<T>(b, h, i);
+        for (int64_t d = 0; d < D; ++d) qs_p[i * D + d] = row[d] * static_cast<T>(scale);
+      }
+      // scores = Q̃ K_bhᵀ: (S, S), straight into the probabilities' slot
+      Tensor p = as_strided(probs, {}, {}, bh * S * S);
+      gemm(false, true, S, S, D, 1.0, qs, D, at(k, K.at<T>(b, h)), K.ld(), 0.0, p, S);
+      T* pr = p.data<T>();
+      const bool* f = fut.defined() ? fut.data<bool>() : nullptr;
+      const T* m = mask.defined() ? mask.data<T>() : nullptr;
+      for (int64_t i = 0; i < S; ++i, pr += S) {
+        if (f)
+          for (int64_t j = 0; j < S; ++j)
+            if (f[i * S + j]) pr[j] = static_cast<T>(-1e4);
+        if (m) {
+          const T* mr = m + b * mask.stride(0) + h * mask.stride(1) + i * mask.stride(2);
+          for (int64_t j = 0; j < S; ++j) pr[j] += mr[j * mask.stride(3)];
+        }
+        T mx = -std::numeric_limits<T>::infinity();  // softmax, as kernels::softmax computes it
+        for (int64_t j = 0; j < S; ++j) mx = std::max(mx, pr[j]);
+        if (mx == -std::numeric_limits<T>::infinity()) {
+          for (int64_t j = 0; j < S; ++j) pr[j] = 0;
+          continue;
+        }
+        T total = 0;
+        for (int64_t j = 0; j < S; ++j) total += (pr[j] = std::exp(pr[j] - mx));
+        T inv = T(1) / total;
+        for (int64_t j = 0; j < S; ++j) pr[j] *= inv;
+      }
+      // context_bh = ξ_h · P V_bh, written into the merged (B, S, H·D) output
+      const double xi_bh = xi.defined() ? static_cast<double>(xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * H + h]) : 1.0;
+      Tensor o = at(out, O.at<T>(b, h));
+      gemm(false, false, S, D, S, xi_bh, p, S, at(v, V.at<T>(b, h)), V.ld(), 0.0, o, E);
+    });
+  });
+  return out;
+}
+
+void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
+                        double scale, const Tensor& head_mask, const Tensor& future, const Tensor& probs,
+                        const AttentionGradOutputs& grads) {
+  require_cpu(q.device(), "attention_backward");
+  const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
+  const Tensor dout = contiguous(dout_in);
+  const Tensor xi = mask_values(head_mask, B, H);
+  const Tensor fut = future.defined() ? contiguous(future) : future;
+  for (const Tensor* g : {grads.dq, grads.dk, grads.dv})
+    if (g) check_projection(*g, q, heads, "gradient");
+  // Each (b, h) task's share of ∂/∂ξ_h, summed over b afterwards in a fixed order (bitwise repeatable).
+  std::vector<double> dxi_parts(grads.dhead_mask ? B * H : 0, 0.0);
+  dispatch_floating(q.dtype(), "attention_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, dO{&dout, D};
+    for_each_small_gemm(B * H, [&](int64_t bh) {
+      const int64_t b = bh / H, h = bh % H;
+      const T xi_bh = xi.defined() ? xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * H + h] : T(1);
+      Tensor p = as_strided(probs, {}, {}, probs.offset() + bh * S * S);
+      const T* pr = p.data<T>();
+      const Tensor dctx = at(dout, dO.at<T>(b, h));  // ∂/∂(ξ_h P V): (S, D), row stride E
+      // G = ∂context Vᵀ: (S, S). ∂/∂P = ξ_h G and ∂/∂ξ_h = Σ P ⊙ G.
+      Tensor g = Tensor::empty({S, S}, q.dtype());
+      gemm(false, true, S, S, D, 1.0, dctx, E, at(v, V.at<T>(b, h)), V.ld(), 0.0, g, S);
+      T* gr = g.data<T>();
+      if (grads.dhead_mask) {
+        double acc = 0;
+        for (int64_t i = 0; i < S * S; ++i) acc += static_cast<double>(pr[i]) * gr[i];
+        dxi_parts[bh] = acc;
+      }
+      if (grads.dv) {  // ∂V_bh = ξ_h Pᵀ ∂context
+        Tensor dv = at(*grads.dv, HeadRows{grads.dv, D}.at<T>(b, h));
+        gemm(true, false, S, D, S, static_cast<double>(xi_bh), p, S, dctx, E, 0.0, dv, grads.dv->stride(1));
+      }
+      if (!grads.dq && !grads.dk) return;
+      // ∂scores = P ⊙ (∂P − Σ_j ∂P ⊙ P), zero where masked_fill replaced the score
+      const bool* f = fut.defined() ? fut.data<bool>() : nullptr;
+      for (int64_t i = 0; i < S; ++i) {
+        T* row = gr + i * S;
+        const T* prow = pr + i * S;
+        T dot = 0;
+        for (int64_t j = 0; j < S; ++j) dot += prow[j] * (row[j] *= xi_bh);
+        for (int64_t j = 0; j < S; ++j) row[j] = prow[j] * (row[j] - dot);
+        if (f)
+          for (int64_t j = 0; j < S; ++j)
+            if (f[i * S + j]) row[j] = 0;
+      }
+      if (grads.dq) {  // ∂Q_bh = scale · ∂scores K_bh
+        Tensor dq = at(*grads.dq, HeadRows{grads.dq, D}.at<T>(b, h));
+        gemm(false, false, S, D, S, scale, g, S, at(k, K.at<T>(b, h)), K.ld(), 0.0, dq, grads.dq->stride(1));
+      }
+      if (grads.dk) {  // ∂K_bh = ∂scoresᵀ Q̃
+        Tensor qs = Tensor::empty({S, D}, q.dtype());
+        T* qs_p = qs.data<T>();
+        for (int64_t i = 0; i < S; ++i) {
+          const T* row = Q.at<T>(b, h, i);
+          for (int64_t d = 0; d < D; ++d) qs_p[i * D + d] = row[d] * static_cast<T>(scale);
+        }
+        Tensor dk = at(*grads.dk, HeadRows{grads.dk, D}.at<T>(b, h));
+        gemm(true, false, S, D, S, 1.0, g, S, qs, D, 0.0, dk, grads.dk->stride(1));
+      }
+    });
+    if (grads.dhead_mask) {  // (Bm, H): summed over the examples that share one ξ, b in order
+      const int64_t rows = xi.size(0);
+      std::vector<double> sums(rows * H, 0.0);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h) sums[(rows == 1 ? 0 : b) * H + h] += dxi_parts[b * H + h];
+      *grads.dhead_mask = Tensor::empty({rows, H}, q.dtype());
+      T* d = grads.dhead_mask->data<T>();
+      for (int64_t i = 0; i < rows * H; ++i) d[i] = static_cast<T>(sums[i]);
+    }
+  });
+}
+
+}  // namespace bertology::kernels

@@ -1,0 +1,127 @@
+// The fused attention kernel against the op-by-op path it replaces (models/attention.cpp): same
+// context, probabilities and gradients of q, k, v and ξ, for each architecture's masks, packed
+// and separate projections, one ξ for the batch or one per example.
+#include <gtest/gtest.h>
+
+#include <bertology/autograd/autograd.h>
+#include <bertology/models/attention.h>
+
+#include <cmath>
+
+using namespace bertology;
+
+namespace {
+
+constexpr int64_t B = 2, S = 5, H = 3, D = 4, E = H * D;
+
+// max |a − b| over max |b|.
+double max_relative_difference(const Tensor& a, const Tensor& b) {
+  const std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  EXPECT_EQ(x.size(), y.size());
+  double worst = 0, scale = 1e-300;
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    worst = std::max(worst, std::abs(x[i] - y[i]));
+    scale = std::max(scale, std::abs(y[i]));
+  }
+  return worst / scale;
+}
+
+enum class Masks { BertPadding, Gpt2CausalAndPadding, OpenAiGptFuture };
+
+AttentionSetup setup_for(Masks masks, DType dtype) {
+  AttentionSetup setup;
+  Tensor keys = key_padding_mask(Tensor::from_vector(std::vector<int64_t>{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, {B, S}),
+                                 dtype);  // (B, 1, 1, S): example 1 ends in two padding tokens
+  switch (masks) {
+    case Masks::BertPadding: setup.additive_mask = keys; break;
+    case Masks::Gpt2CausalAndPadding: setup.additive_mask = causal_additive_mask(S, dtype) + keys; break;
+    case Masks::OpenAiGptFuture:
+      setup.future = future_positions(S);
+      setup.additive_mask = keys;
+      break;
+  }
+  return setup;
+}
+
+struct AttentionRun {
+  Tensor output, probs;
+  std::vector<Tensor> grads;  // of the projections, then of ξ
+};
+
+// One forward and backward of attend(); `fused` picks the path (per-head contexts force op by op).
+AttentionRun run(Masks masks, bool packed, const Tensor& xi, bool fused) {
+  Generator gen(5);
+  Tensor qkv = Tensor::uniform({B, S, 3 * E}, -1, 1, gen, DType::Float64).requires_grad_();
+  Tensor q = Tensor::uniform({B, S, E}, -1, 1, gen, DType::Float64).requires_grad_();
+  Tensor k = Tensor::uniform({B, S, E}, -1, 1, gen, DType::Float64).requires_grad_();
+  Tensor v = Tensor::uniform({B, S, E}, -1, 1, gen, DType::Float64).requires_grad_();
+  Tensor weights = Tensor::uniform({B, S, E}, -1, 1, gen, DType::Float64);  // loss = Σ output · weights
+  Tensor mask = xi.detach().requires_grad_();
+
+  AttentionSetup setup = setup_for(masks, DType::Float64);
+  setup.keep_probs = true;
+  setup.probs_need_grad = !fused;
+  setup.keep_contexts = !fused;
+  Projections x = packed ? Projections{Tensor(), Tensor(), Tensor(), qkv} : Projections{q, k, v, Tensor()};
+  AttentionResult a = attend(x, H, 1.0 / std::sqrt(static_cast<double>(D)), mask, setup);
+  EXPECT_EQ(a.output.grad_fn_name() == "attention", fused) << a.output.grad_fn_name();
+  std::vector<Tensor> wrt = packed ? std::vector<Tensor>{qkv, mask} : std::vector<Tensor>{q, k, v, mask};
+  AttentionRun r{a.output.detach(), a.probs.detach(), grad(sum(a.output * weights), wrt)};
+  return r;
+}
+
+struct Case {
+  Masks masks;
+  bool packed;
+  bool per_example_mask;
+};
+
+class FusedAttention : public ::testing::TestWithParam<Case> {};
+
+TEST_P(FusedAttention, MatchesTheOpByOpPath) {
+  const Case c = GetParam();
+  // ξ with values other than 1, and one head switched off.
+  Tensor xi = c.per_example_mask ? Tensor::from_vector(std::vector<double>{1.0, 0.0, 0.5, 2.0, 1.0, 0.25}, {B, H, 1, 1})
+                                 : Tensor::from_vector(std::vector<double>{1.0, 0.0, 0.5}, {1, H, 1, 1});
+  AttentionRun fused = run(c.masks, c.packed, xi, true), reference = run(c.masks, c.packed, xi, false);
+  EXPECT_LT(max_relative_difference(fused.output, reference.output), 1e-13);
+  EXPECT_LT(max_relative_difference(fused.probs, reference.probs), 1e-13);
+  ASSERT_EQ(fused.grads.size(), reference.grads.size());
+  for (size_t i = 0; i < fused.grads.size(); ++i) {
+    EXPECT_EQ(fused.grads[i].sizes(), reference.grads[i].sizes()) << "gradient " << i;
+    EXPECT_LT(max_relative_difference(fused.grads[i], reference.grads[i]), 1e-13) << "gradient " << i;
+  }
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  static const std::vector<std::string> masks{"BertPadding", "Gpt2Causal", "OpenAiGptFuture"};
+  return masks[static_cast<int>(info.param.masks)] + (info.param.packed ? "_Packed" : "_Separate") +
+         (info.param.per_example_mask ? "_MaskPerExample" : "_MaskPerBatch");
+}
+
+INSTANTIATE_TEST_SUITE_P(Masks, FusedAttention,
+                         ::testing::Values(Case{Masks::BertPadding, false, false}, Case{Masks::BertPadding, false, true},
+                                           Case{Masks::Gpt2CausalAndPadding, true, false},
+                                           Case{Masks::Gpt2CausalAndPadding, true, true},
+                                           Case{Masks::OpenAiGptFuture, true, false}),
+                         case_name);
+
+// Float32 repeats bit for bit (the per-head ∂ξ shares are summed in a fixed order).
+TEST(FusedAttention, Float32IsBitwiseRepeatable) {
+  auto once = [] {
+    Generator gen(11);
+    Tensor qkv = Tensor::uniform({B, S, 3 * E}, -1, 1, gen).requires_grad_();
+    Tensor xi = Tensor::ones({1, H, 1, 1}).requires_grad_();
+    AttentionSetup setup = setup_for(Masks::Gpt2CausalAndPadding, DType::Float32);
+    AttentionResult a = attend(Projections{Tensor(), Tensor(), Tensor(), qkv}, H, 0.5, xi, setup);
+    std::vector<Tensor> g = grad(sum(a.output * a.output), {qkv, xi});
+    std::vector<float> bits = a.output.detach().to_vector<float>();
+    for (const Tensor& t : g)
+      for (float f : t.to_vector<float>()) bits.push_back(f);
+    return bits;
+  };
+  const std::vector<float> first = once();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(once(), first);
+}
+
+}  // namespace
