@@ -15,10 +15,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace bertology::kernels {
 namespace {
+
+// Below this, std::exp rounds to exactly 0 (float: e^-104 < half the smallest subnormal, 2^-150).
+template <class T>
+constexpr T kExpUnderflow = std::is_same_v<T, float> ? T(-104) : T(-746);
 
 // Row r of head h of example b in a (B, S, H·D) tensor whose last dim has unit stride.
 struct HeadRows {
@@ -108,14 +113,18 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
       gemm(false, true, S, S, D, 1.0, qs, D, at(k, K.at<T>(b, h)), K.ld(), 0.0, p, S);
       T* pr = p.data<T>();
       const bool* f = fut.defined() ? fut.data<bool>() : nullptr;
-      const T* m = mask.defined() ? mask.data<T>() : nullptr;
+      const T* m = mask.defined() ? mask.data<T>() + b * mask.stride(0) + h * mask.stride(1) : nullptr;
+      const int64_t mask_row = mask.defined() ? mask.stride(2) : 0, mask_col = mask.defined() ? mask.stride(3) : 0;
       for (int64_t i = 0; i < S; ++i, pr += S) {
         if (f)
           for (int64_t j = 0; j < S; ++j)
             if (f[i * S + j]) pr[j] = static_cast<T>(-1e4);
         if (m) {
-          const T* mr = m + b * mask.stride(0) + h * mask.stride(1) + i * mask.stride(2);
-          for (int64_t j = 0; j < S; ++j) pr[j] += mr[j * mask.stride(3)];
+          const T* mr = m + i * mask_row;
+          if (mask_col == 1)
+            for (int64_t j = 0; j < S; ++j) pr[j] += mr[j];
+          else
+            for (int64_t j = 0; j < S; ++j) pr[j] += mr[j * mask_col];
         }
         T mx = -std::numeric_limits<T>::infinity();  // softmax, as kernels::softmax computes it
         for (int64_t j = 0; j < S; ++j) mx = std::max(mx, pr[j]);
@@ -123,8 +132,11 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
           for (int64_t j = 0; j < S; ++j) pr[j] = 0;
           continue;
         }
-        T total = 0;
-        for (int64_t j = 0; j < S; ++j) total += (pr[j] = std::exp(pr[j] - mx));
+        T total = 0;  // e^x is exactly 0 below kExpUnderflow: masked keys skip libm's slow underflow path
+        for (int64_t j = 0; j < S; ++j) {
+          const T x = pr[j] - mx;
+          total += (pr[j] = x < kExpUnderflow<T> ? T(0) : std::exp(x));
+        }
         T inv = T(1) / total;
         for (int64_t j = 0; j < S; ++j) pr[j] *= inv;
       }
