@@ -12,6 +12,8 @@
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/kernels/on_device.h>
 
+#include "softmax_row.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -20,10 +22,6 @@
 
 namespace bertology::kernels {
 namespace {
-
-// Below this, std::exp rounds to exactly 0 (float: e^-104 < half the smallest subnormal, 2^-150).
-template <class T>
-constexpr T kExpUnderflow = std::is_same_v<T, float> ? T(-104) : T(-746);
 
 // Row r of head h of example b in a (B, S, H·D) tensor whose last dim has unit stride.
 struct HeadRows {
@@ -126,19 +124,7 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
           else
             for (int64_t j = 0; j < S; ++j) pr[j] += mr[j * mask_col];
         }
-        T mx = -std::numeric_limits<T>::infinity();  // softmax, as kernels::softmax computes it
-        for (int64_t j = 0; j < S; ++j) mx = std::max(mx, pr[j]);
-        if (mx == -std::numeric_limits<T>::infinity()) {
-          for (int64_t j = 0; j < S; ++j) pr[j] = 0;
-          continue;
-        }
-        T total = 0;  // e^x is exactly 0 below kExpUnderflow: masked keys skip libm's slow underflow path
-        for (int64_t j = 0; j < S; ++j) {
-          const T x = pr[j] - mx;
-          total += (pr[j] = x < kExpUnderflow<T> ? T(0) : std::exp(x));
-        }
-        T inv = T(1) / total;
-        for (int64_t j = 0; j < S; ++j) pr[j] *= inv;
+        softmax_row(pr, pr, S);  // as kernels::softmax computes it
       }
       // context_bh = ξ_h · P V_bh, written into the merged (B, S, H·D) output
       const double xi_bh = xi.defined() ? static_cast<double>(xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * H + h]) : 1.0;

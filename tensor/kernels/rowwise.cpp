@@ -6,6 +6,8 @@
 #include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
+#include "softmax_row.h"
+
 #include <cmath>
 #include <limits>
 #include <algorithm>
@@ -40,20 +42,7 @@ Tensor softmax(const Tensor& x_in) {
     const T* xs = x.data<T>();
     T* ys = y.data<T>();
     parallel_for(r.count, row_grain(r.width), [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const T* xr = xs + i * r.width;
-        T* yr = ys + i * r.width;
-        T mx = -std::numeric_limits<T>::infinity();
-        for (int64_t j = 0; j < r.width; ++j) mx = std::max(mx, xr[j]);
-        if (mx == -std::numeric_limits<T>::infinity()) {  // every entry masked: no mass anywhere
-          for (int64_t j = 0; j < r.width; ++j) yr[j] = 0;
-          continue;
-        }
-        T total = 0;
-        for (int64_t j = 0; j < r.width; ++j) total += (yr[j] = std::exp(xr[j] - mx));
-        T inv = T(1) / total;
-        for (int64_t j = 0; j < r.width; ++j) yr[j] *= inv;
-      }
+      for (int64_t i = begin; i < end; ++i) softmax_row(xs + i * r.width, ys + i * r.width, r.width);
     });
   });
   return y;
