@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <bertology/tensor/kernels/fast_math.h>
+#include <bertology/tensor/kernels/softmax_row.h>
 
 namespace bertology::kernels::fast {
 namespace {
@@ -40,6 +41,26 @@ TEST(FastMath, TanhAndErfWithinAFewUlpOfOne) {
   EXPECT_EQ(erf_f(-50.0f), -1.0f);
   EXPECT_EQ(tanh_f(0.0f), 0.0f);
   EXPECT_NEAR(erf_f(0.0f), 0.0f, 1e-7);
+}
+
+// Softmax rows: masked keys (-1e4, finfo.min) get exactly 0; the rest match double precision.
+TEST(FastMath, SoftmaxRowGivesMaskedKeysNoMass) {
+  const float lowest = std::numeric_limits<float>::lowest();
+  std::vector<float> row{0.5f, -1e4f, 3.0f, lowest, -2.0f, 1.25f, -90.0f, 0.0f};
+  std::vector<float> y(row.size());
+  softmax_row(row.data(), y.data(), static_cast<int64_t>(row.size()));
+  double total = 0;
+  for (float v : row) total += v > -80 ? std::exp(static_cast<double>(v) - 3.0) : 0.0;
+  for (size_t j = 0; j < row.size(); ++j) {
+    const double exact = row[j] > -80 ? std::exp(static_cast<double>(row[j]) - 3.0) / total : 0.0;
+    EXPECT_NEAR(y[j], exact, 1e-7 * std::max(exact, 1.0)) << j;
+  }
+  EXPECT_EQ(y[1], 0.0f);
+  EXPECT_EQ(y[3], 0.0f);
+  EXPECT_EQ(y[6], 0.0f);  // e^-93: below exp_f's clamp, so 0 rather than the clamped value
+  std::vector<float> masked(4, -std::numeric_limits<float>::infinity()), out(4, 1.0f);
+  softmax_row(masked.data(), out.data(), 4);
+  EXPECT_EQ(out, std::vector<float>(4, 0.0f));  // every key masked: no mass anywhere
 }
 
 }  // namespace
