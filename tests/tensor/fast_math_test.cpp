@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <bertology/tensor/kernels/fast_math.h>
+#include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/kernels/softmax_row.h>
 
 namespace bertology::kernels::fast {
@@ -61,6 +62,22 @@ TEST(FastMath, SoftmaxRowGivesMaskedKeysNoMass) {
   std::vector<float> masked(4, -std::numeric_limits<float>::infinity()), out(4, 1.0f);
   softmax_row(masked.data(), out.data(), 4);
   EXPECT_EQ(out, std::vector<float>(4, 0.0f));  // every key masked: no mass anywhere
+}
+
+// GELU and its derivative run an AVX2 loop on contiguous float data where the CPU has AVX2 and
+// the baseline loop on strided data: both must give the same bits.
+TEST(FastMath, GeluGivesTheSameBitsContiguousOrStrided) {
+  Generator gen(3);
+  Tensor x = Tensor::uniform({64, 96}, -8, 8, gen);  // contiguous
+  Tensor dy = Tensor::uniform({64, 96}, -2, 2, gen);
+  Tensor xt = x.transpose(0, 1).contiguous().transpose(0, 1);  // same values, strided
+  Tensor dyt = dy.transpose(0, 1).contiguous().transpose(0, 1);
+  ASSERT_FALSE(xt.is_contiguous());
+  for (Unary form : {Unary::GeluErf, Unary::GeluTanh}) {
+    EXPECT_EQ(unary(form, x).to_vector<float>(), unary(form, xt).to_vector<float>());
+    const bool tanh_form = form == Unary::GeluTanh;
+    EXPECT_EQ(gelu_backward(dy, x, tanh_form).to_vector<float>(), gelu_backward(dyt, xt, tanh_form).to_vector<float>());
+  }
 }
 
 }  // namespace
