@@ -34,9 +34,11 @@ bool fused_attention_fits(const Projections& x, const AttentionSetup& setup) {
 AttentionResult attend_op_by_op(const Projections& x, int64_t heads, double scale, const Tensor& layer_head_mask,
                                 const AttentionSetup& setup) {
   Tensor q = x.q, k = x.k, v = x.v;
-  if (x.packed.defined()) {
+  if (x.packed.defined()) {  // views of the packed q|k|v
     const int64_t inner = x.packed.size(2) / 3;
-    q = x.packed.narrow(2, 0, inner), k = x.packed.narrow(2, inner, inner), v = x.packed.narrow(2, 2 * inner, inner);
+    q = x.packed.narrow(2, 0, inner);
+    k = x.packed.narrow(2, inner, inner);
+    v = x.packed.narrow(2, 2 * inner, inner);
   }
   Tensor qh = split_heads(q, heads) * scale;  // (B, H, S, D)
   Tensor kh = split_heads(k, heads);          // (B, H, S, D) view

@@ -35,6 +35,7 @@ struct HeadRows {
 };
 
 void check_projection(const Tensor& x, const Tensor& like, int64_t heads, const char* name) {
+  if (heads < 1) throw Error(concat("attention: needs at least one head, got ", heads));
   if (x.dim() != 3 || x.sizes() != like.sizes() || x.dtype() != like.dtype())
     throw Error(concat("attention: ", name, " must be (B, S, H·D) like q ", like.shape_str(), ", got ",
                        x.shape_str()));
@@ -52,8 +53,10 @@ Tensor at(const Tensor& t, const T* ptr) {
 }
 
 // The additive mask as a (B, H, S, S) view with stride 0 on broadcast dims.
-Tensor broadcast_mask(const Tensor& mask, int64_t B, int64_t H, int64_t S) {
+Tensor broadcast_mask(const Tensor& mask, DType dtype, int64_t B, int64_t H, int64_t S) {
   if (!mask.defined()) return mask;
+  if (mask.dtype() != dtype)
+    throw Error(concat("attention: additive mask is ", dtype_name(mask.dtype()), ", scores are ", dtype_name(dtype)));
   const Shape full{B, H, S, S};
   if (mask.dim() > 4) throw Error(concat("attention: additive mask ", mask.shape_str(), " has more than 4 dims"));
   Shape strides(4, 0);
@@ -68,13 +71,36 @@ Tensor broadcast_mask(const Tensor& mask, int64_t B, int64_t H, int64_t S) {
 }
 
 // ξ as a contiguous (Bm, H) tensor, Bm = 1 or B; undefined stays undefined.
-Tensor mask_values(const Tensor& head_mask, int64_t B, int64_t H) {
+Tensor mask_values(const Tensor& head_mask, DType dtype, int64_t B, int64_t H) {
   if (!head_mask.defined()) return head_mask;
-  const int64_t rows = head_mask.numel() / std::max<int64_t>(H, 1);
+  if (head_mask.dtype() != dtype)
+    throw Error(concat("attention: head mask is ", dtype_name(head_mask.dtype()), ", q is ", dtype_name(dtype)));
+  const int64_t rows = head_mask.numel() / H;
   if (head_mask.numel() != rows * H || (rows != 1 && rows != B))
     throw Error(concat("attention: head mask ", head_mask.shape_str(), " must hold (1 or B=", B, ") × ", H,
                        " values"));
-  return as_strided(contiguous(head_mask), {rows, H}, {H, 1}, contiguous(head_mask).offset());
+  const Tensor values = contiguous(head_mask);
+  return as_strided(values, {rows, H}, {H, 1}, values.offset());
+}
+
+// ξ_h for example b (1 without a head mask).
+template <class T>
+T mask_value(const Tensor& xi, int64_t b, int64_t h) {
+  if (!xi.defined()) return T(1);
+  return xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * xi.size(1) + h];
+}
+
+// Q̃_bh = scale·Q_bh as a new contiguous (S, D) matrix: the unfused path scales q before the
+// product, and the same rounding keeps the two paths equal to the bit.
+template <class T>
+Tensor scaled_head(const HeadRows& q, int64_t b, int64_t h, int64_t S, double scale, DType dtype) {
+  Tensor out = Tensor::empty({S, q.D}, dtype);
+  T* o = out.data<T>();
+  for (int64_t i = 0; i < S; ++i) {
+    const T* row = q.at<T>(b, h, i);
+    for (int64_t d = 0; d < q.D; ++d) o[i * q.D + d] = row[d] * static_cast<T>(scale);
+  }
+  return out;
 }
 
 }  // namespace
@@ -87,8 +113,8 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
   check_projection(k, q, heads, "k");
   check_projection(v, q, heads, "v");
   const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
-  const Tensor mask = broadcast_mask(additive_mask, B, H, S);
-  const Tensor xi = mask_values(head_mask, B, H);
+  const Tensor mask = broadcast_mask(additive_mask, q.dtype(), B, H, S);
+  const Tensor xi = mask_values(head_mask, q.dtype(), B, H);
   const Tensor fut = future.defined() ? contiguous(future) : future;
   if (fut.defined() && (fut.dtype() != DType::Bool || fut.sizes() != Shape{S, S}))
     throw Error(concat("attention: future must be Bool (S, S) = [", S, ", ", S, "], got ", fut.shape_str()));
@@ -99,13 +125,7 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
     const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, O{&out, D};
     for_each_small_gemm(B * H, [&](int64_t bh) {
       const int64_t b = bh / H, h = bh % H;
-      // Q̃ = scale·Q_bh: (S, D)
-      Tensor qs = Tensor::empty({S, D}, q.dtype());
-      T* qs_p = qs.data<T>();
-      for (int64_t i = 0; i < S; ++i) {
-        const T* row = Q.at<T>(b, h, i);
-        for (int64_t d = 0; d < D; ++d) qs_p[i * D + d] = row[d] * static_cast<T>(scale);
-      }
+      const Tensor qs = scaled_head<T>(Q, b, h, S, scale, q.dtype());  // Q̃ = scale·Q_bh: (S, D)
       // scores = Q̃ K_bhᵀ: (S, S), straight into the probabilities' slot
       Tensor p = as_strided(probs, {}, {}, bh * S * S);
       gemm(false, true, S, S, D, 1.0, qs, D, at(k, K.at<T>(b, h)), K.ld(), 0.0, p, S);
@@ -127,8 +147,8 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
         softmax_row(pr, pr, S);  // as kernels::softmax computes it
       }
       // context_bh = ξ_h · P V_bh, written into the merged (B, S, H·D) output
-      const double xi_bh = xi.defined() ? static_cast<double>(xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * H + h]) : 1.0;
       Tensor o = at(out, O.at<T>(b, h));
+      const double xi_bh = mask_value<T>(xi, b, h);
       gemm(false, false, S, D, S, xi_bh, p, S, at(v, V.at<T>(b, h)), V.ld(), 0.0, o, E);
     });
   });
@@ -141,7 +161,7 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
   require_cpu(q.device(), "attention_backward");
   const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
   const Tensor dout = contiguous(dout_in);
-  const Tensor xi = mask_values(head_mask, B, H);
+  const Tensor xi = mask_values(head_mask, q.dtype(), B, H);
   const Tensor fut = future.defined() ? contiguous(future) : future;
   for (const Tensor* g : {grads.dq, grads.dk, grads.dv})
     if (g) check_projection(*g, q, heads, "gradient");
@@ -152,7 +172,7 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
     const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, dO{&dout, D};
     for_each_small_gemm(B * H, [&](int64_t bh) {
       const int64_t b = bh / H, h = bh % H;
-      const T xi_bh = xi.defined() ? xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * H + h] : T(1);
+      const T xi_bh = mask_value<T>(xi, b, h);
       Tensor p = as_strided(probs, {}, {}, probs.offset() + bh * S * S);
       const T* pr = p.data<T>();
       const Tensor dctx = at(dout, dO.at<T>(b, h));  // ∂/∂(ξ_h P V): (S, D), row stride E
@@ -175,8 +195,9 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
       for (int64_t i = 0; i < S; ++i) {
         T* row = gr + i * S;
         const T* prow = pr + i * S;
+        for (int64_t j = 0; j < S; ++j) row[j] *= xi_bh;  // ∂P = ξ_h G
         T dot = 0;
-        for (int64_t j = 0; j < S; ++j) dot += prow[j] * (row[j] *= xi_bh);
+        for (int64_t j = 0; j < S; ++j) dot += prow[j] * row[j];
         for (int64_t j = 0; j < S; ++j) row[j] = prow[j] * (row[j] - dot);
         if (f)
           for (int64_t j = 0; j < S; ++j)
@@ -187,12 +208,7 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
         gemm(false, false, S, D, S, scale, g, S, at(k, K.at<T>(b, h)), K.ld(), 0.0, dq, grads.dq->stride(1));
       }
       if (grads.dk) {  // ∂K_bh = ∂scoresᵀ Q̃
-        Tensor qs = Tensor::empty({S, D}, q.dtype());
-        T* qs_p = qs.data<T>();
-        for (int64_t i = 0; i < S; ++i) {
-          const T* row = Q.at<T>(b, h, i);
-          for (int64_t d = 0; d < D; ++d) qs_p[i * D + d] = row[d] * static_cast<T>(scale);
-        }
+        const Tensor qs = scaled_head<T>(Q, b, h, S, scale, q.dtype());
         Tensor dk = at(*grads.dk, HeadRows{grads.dk, D}.at<T>(b, h));
         gemm(true, false, S, D, S, 1.0, g, S, qs, D, 0.0, dk, grads.dk->stride(1));
       }

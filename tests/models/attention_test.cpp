@@ -125,3 +125,37 @@ TEST(FusedAttention, Float32IsBitwiseRepeatable) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Bad arguments to the fused op get one clear line, not a crash.
+TEST(FusedAttention, RejectsBadArguments) {
+  Tensor q = Tensor::zeros({B, S, E}), k = Tensor::zeros({B, S, E}), v = Tensor::zeros({B, S, E});
+  auto has = [](const std::string& message, const char* part) { return message.find(part) != std::string::npos; };
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, 0, 1.0, Tensor(), Tensor(), Tensor()); }), "at least one head"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, 5, 1.0, Tensor(), Tensor(), Tensor()); }), "not a multiple of 5"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, Tensor::zeros({B, S + 1, E})}, H, 1.0, Tensor(), Tensor(), Tensor()); }),
+                  "must be (B, S, H·D)"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k}, H, 1.0, Tensor(), Tensor(), Tensor()); }), "{q, k, v}"));
+  EXPECT_TRUE(has(error_of([&] { attention({Tensor::zeros({B, S, E + 1})}, H, 1.0, Tensor(), Tensor(), Tensor()); }),
+                  "packed q|k|v"));
+  const Tensor mask64 = Tensor::zeros({B, 1, 1, S}, DType::Float64);
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor(), mask64, Tensor()); }), "additive mask is float64"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor(), Tensor::zeros({B, 1, 2, S}), Tensor()); }),
+                  "does not broadcast"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor::ones({3, H, 1, 1}), Tensor(), Tensor()); }),
+                  "head mask"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor(), Tensor(), future_positions(S + 1)); }),
+                  "future must be Bool"));
+}
+
+}  // namespace
