@@ -67,10 +67,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 // The multi-head attention core in one fused op (see kernels::attention_forward): per head h,
 // ξ_h · softmax(scale·q·kᵀ + masks) · v, heads merged: (B, S, H·D). qkv is {q, k, v}, each
 // (B, S, H·D), or {packed}: one (B, S, 3·H·D) tensor holding q|k|v side by side, whose gradient is
-// then one tensor too. head_mask ξ: (1 or B, H, 1, 1) or undefined. q, k, v and ξ are
-// differentiable; additive_mask (broadcastable to (B, H, S, S)) and future (Bool (S, S), scores
-// set to -1e4 where true) are not. probs, when given, receives P (B, H, S, S) without ξ and
-// without history.
+// then one tensor too. head_mask ξ: (1 or B, H, 1, 1), (1 or B, H) or undefined. q, k, v and ξ
+// are differentiable; additive_mask (broadcastable to (B, H, S, S)) and future (Bool (S, S),
+// scores set to -1e4 where true) are constants: an additive mask that requires grad is an error.
+// probs, when given, receives P (B, H, S, S) without ξ and without history. CPU tensors only.
 Tensor attention(const std::vector<Tensor>& qkv, int64_t heads, double scale, const Tensor& head_mask,
                  const Tensor& additive_mask, const Tensor& future, Tensor* probs = nullptr);
 

@@ -25,6 +25,8 @@ namespace {
 bool fused_attention_fits(const Projections& x, const AttentionSetup& setup) {
   const Tensor& any = x.packed.defined() ? x.packed : x.q;
   if (!any.device().is_cpu()) return false;               // the fused kernel is CPU code
+  if (setup.additive_mask.defined() && setup.additive_mask.requires_grad())
+    return false;  // the fused op takes no gradient for the masks
   if (setup.keep_contexts) return false;                  // per-head contexts are graph nodes
   if (setup.training && setup.dropout > 0) return false;  // dropout on the probabilities
   return !setup.keep_probs || !setup.probs_need_grad || !grad_mode_enabled();

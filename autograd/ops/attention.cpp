@@ -24,6 +24,8 @@ Tensor attention(const std::vector<Tensor>& qkv_in, int64_t heads, double scale,
     throw Error(concat("attention: expected {q, k, v} or one packed q|k|v tensor, got ", qkv_in.size(), " tensors"));
   if (packed && (qkv_in[0].dim() != 3 || qkv_in[0].size(2) % 3 != 0))
     throw Error(concat("attention: packed q|k|v must be (B, S, 3·H·D), got ", qkv_in[0].shape_str()));
+  if (additive_mask.defined() && additive_mask.requires_grad() && grad_mode_enabled())
+    throw Error("attention: the additive mask requires grad, but the fused op treats masks as constants");
   std::vector<Tensor> qkv = qkv_in;  // the kernel reads rows: the last dim needs unit stride
   for (Tensor& t : qkv)
     if (t.dim() == 3 && (t.stride(2) != 1 || t.stride(1) < t.size(2))) t = t.contiguous();
@@ -39,7 +41,7 @@ Tensor attention(const std::vector<Tensor>& qkv_in, int64_t heads, double scale,
     record_node(
         y, "attention", inputs,
         [saved = std::vector<SavedTensor>(qkv.begin(), qkv.end()), sxi = SavedTensor(head_mask),
-         sp = SavedTensor(probs), sfuture = future, packed, heads, scale](const Tensor& dy,
+         sp = SavedTensor(probs), sfuture = SavedTensor(future), packed, heads, scale](const Tensor& dy,
                                                                           const std::vector<bool>& need) {
           const Tensor& first = saved[0].unpack("attention");
           const Tensor q = packed ? packed_part(first, 0) : first;
@@ -69,7 +71,8 @@ Tensor attention(const std::vector<Tensor>& qkv_in, int64_t heads, double scale,
             }
           }
           if (xi.defined() && need.back()) out.dhead_mask = &dxi;
-          kernels::attention_backward(dy, q, k, v, heads, scale, xi, sfuture, sp.unpack("attention"), out);
+          const Tensor future_saved = sfuture.defined() ? sfuture.unpack("attention") : Tensor();
+          kernels::attention_backward(dy, q, k, v, heads, scale, xi, future_saved, sp.unpack("attention"), out);
           if (out.dhead_mask) g.back() = dxi.reshape(xi.sizes());
           return g;
         });

@@ -36,25 +36,28 @@ struct HeadRows {
 
 void check_projection(const Tensor& x, const Tensor& like, int64_t heads, const char* name) {
   if (heads < 1) throw Error(concat("attention: needs at least one head, got ", heads));
+  require_cpu(x.device(), "attention");
   if (x.dim() != 3 || x.sizes() != like.sizes() || x.dtype() != like.dtype())
     throw Error(concat("attention: ", name, " must be (B, S, H·D) like q ", like.shape_str(), ", got ",
                        x.shape_str()));
   if (x.stride(2) != 1 || x.stride(1) < x.size(2))
     throw Error(concat("attention: ", name, " ", x.shape_str(), " needs unit stride in its last dim and rows at least ",
                        x.size(2), " apart"));
+  if (x.size(2) == 0) throw Error(concat("attention: ", name, " ", x.shape_str(), " has no columns (head size 0)"));
   if (x.size(2) % heads != 0)
     throw Error(concat("attention: ", name, " width ", x.size(2), " is not a multiple of ", heads, " heads"));
 }
 
 // A view of gemm's operand starting at element `ptr` of t's storage (t keeps it alive).
 template <class T>
-Tensor at(const Tensor& t, const T* ptr) {
+Tensor view_at(const Tensor& t, const T* ptr) {
   return as_strided(t, {}, {}, t.offset() + (ptr - t.data<T>()));
 }
 
 // The additive mask as a (B, H, S, S) view with stride 0 on broadcast dims.
 Tensor broadcast_mask(const Tensor& mask, DType dtype, int64_t B, int64_t H, int64_t S) {
   if (!mask.defined()) return mask;
+  require_cpu(mask.device(), "attention");
   if (mask.dtype() != dtype)
     throw Error(concat("attention: additive mask is ", dtype_name(mask.dtype()), ", scores are ", dtype_name(dtype)));
   const Shape full{B, H, S, S};
@@ -70,17 +73,30 @@ Tensor broadcast_mask(const Tensor& mask, DType dtype, int64_t B, int64_t H, int
   return as_strided(mask, full, strides, mask.offset());
 }
 
-// ξ as a contiguous (Bm, H) tensor, Bm = 1 or B; undefined stays undefined.
+// ξ, given as (Bm, H) or (Bm, H, 1, 1) with Bm = 1 or B, as a contiguous (Bm, H) tensor;
+// undefined stays undefined.
 Tensor mask_values(const Tensor& head_mask, DType dtype, int64_t B, int64_t H) {
   if (!head_mask.defined()) return head_mask;
+  require_cpu(head_mask.device(), "attention");
   if (head_mask.dtype() != dtype)
     throw Error(concat("attention: head mask is ", dtype_name(head_mask.dtype()), ", q is ", dtype_name(dtype)));
-  const int64_t rows = head_mask.numel() / H;
-  if (head_mask.numel() != rows * H || (rows != 1 && rows != B))
-    throw Error(concat("attention: head mask ", head_mask.shape_str(), " must hold (1 or B=", B, ") × ", H,
-                       " values"));
+  bool ok = head_mask.dim() >= 2 && (head_mask.size(0) == 1 || head_mask.size(0) == B) && head_mask.size(1) == H;
+  for (int64_t d = 2; ok && d < head_mask.dim(); ++d) ok = head_mask.size(d) == 1;
+  if (!ok)
+    throw Error(concat("attention: head mask ", head_mask.shape_str(), " must be (1 or B=", B, ", H=", H,
+                       ") or (1 or B, H, 1, 1)"));
+  const int64_t rows = head_mask.size(0);
   const Tensor values = contiguous(head_mask);
   return as_strided(values, {rows, H}, {H, 1}, values.offset());
+}
+
+// The future-positions mask as a contiguous Bool (S, S) tensor; undefined stays undefined.
+Tensor future_positions_of(const Tensor& future, int64_t S) {
+  if (!future.defined()) return future;
+  require_cpu(future.device(), "attention");
+  if (future.dtype() != DType::Bool || future.sizes() != Shape{S, S})
+    throw Error(concat("attention: future must be Bool (S, S) = [", S, ", ", S, "], got ", future.shape_str()));
+  return contiguous(future);
 }
 
 // ξ_h for example b (1 without a head mask).
@@ -108,18 +124,16 @@ Tensor scaled_head(const HeadRows& q, int64_t b, int64_t h, int64_t S, double sc
 Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads, double scale,
                          const Tensor& head_mask, const Tensor& additive_mask, const Tensor& future,
                          Tensor& probs) {
-  require_cpu(q.device(), "attention");
   check_projection(q, q, heads, "q");
   check_projection(k, q, heads, "k");
   check_projection(v, q, heads, "v");
   const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
-  const Tensor mask = broadcast_mask(additive_mask, q.dtype(), B, H, S);
-  const Tensor xi = mask_values(head_mask, q.dtype(), B, H);
-  const Tensor fut = future.defined() ? contiguous(future) : future;
-  if (fut.defined() && (fut.dtype() != DType::Bool || fut.sizes() != Shape{S, S}))
-    throw Error(concat("attention: future must be Bool (S, S) = [", S, ", ", S, "], got ", fut.shape_str()));
+  const Tensor mask = broadcast_mask(additive_mask, q.dtype(), B, H, S);  // (B, H, S, S), stride 0 where broadcast
+  const Tensor xi = mask_values(head_mask, q.dtype(), B, H);              // (1 or B, H)
+  const Tensor fut = future_positions_of(future, S);                      // Bool (S, S)
   Tensor out = Tensor::empty({B, S, E}, q.dtype());
   probs = Tensor::empty({B, H, S, S}, q.dtype());
+  if (B == 0 || S == 0) return out;  // nothing to compute (and BLAS rejects a leading dimension of 0)
   dispatch_floating(q.dtype(), "attention", [&](auto tag) {
     using T = decltype(tag);
     const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, O{&out, D};
@@ -127,8 +141,8 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
       const int64_t b = bh / H, h = bh % H;
       const Tensor qs = scaled_head<T>(Q, b, h, S, scale, q.dtype());  // Q̃ = scale·Q_bh: (S, D)
       // scores = Q̃ K_bhᵀ: (S, S), straight into the probabilities' slot
-      Tensor p = as_strided(probs, {}, {}, bh * S * S);
-      gemm(false, true, S, S, D, 1.0, qs, D, at(k, K.at<T>(b, h)), K.ld(), 0.0, p, S);
+      Tensor p = as_strided(probs, {}, {}, probs.offset() + bh * S * S);
+      gemm(false, true, S, S, D, 1.0, qs, D, view_at(k, K.at<T>(b, h)), K.ld(), 0.0, p, S);
       T* pr = p.data<T>();
       const bool* f = fut.defined() ? fut.data<bool>() : nullptr;
       const T* m = mask.defined() ? mask.data<T>() + b * mask.stride(0) + h * mask.stride(1) : nullptr;
@@ -147,9 +161,9 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
         softmax_row(pr, pr, S);  // as kernels::softmax computes it
       }
       // context_bh = ξ_h · P V_bh, written into the merged (B, S, H·D) output
-      Tensor o = at(out, O.at<T>(b, h));
+      Tensor o = view_at(out, O.at<T>(b, h));
       const double xi_bh = mask_value<T>(xi, b, h);
-      gemm(false, false, S, D, S, xi_bh, p, S, at(v, V.at<T>(b, h)), V.ld(), 0.0, o, E);
+      gemm(false, false, S, D, S, xi_bh, p, S, view_at(v, V.at<T>(b, h)), V.ld(), 0.0, o, E);
     });
   });
   return out;
@@ -158,27 +172,42 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
 void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
                         double scale, const Tensor& head_mask, const Tensor& future, const Tensor& probs,
                         const AttentionGradOutputs& grads) {
-  require_cpu(q.device(), "attention_backward");
-  const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
-  const Tensor dout = contiguous(dout_in);
-  const Tensor xi = mask_values(head_mask, q.dtype(), B, H);
-  const Tensor fut = future.defined() ? contiguous(future) : future;
+  check_projection(q, q, heads, "q");
+  check_projection(k, q, heads, "k");
+  check_projection(v, q, heads, "v");
   for (const Tensor* g : {grads.dq, grads.dk, grads.dv})
     if (g) check_projection(*g, q, heads, "gradient");
-  // Each (b, h) task's share of ∂/∂ξ_h, summed over b afterwards in a fixed order (bitwise repeatable).
+  const int64_t B = q.size(0), S = q.size(1), E = q.size(2), H = heads, D = E / H;
+  require_cpu(dout_in.device(), "attention_backward");
+  if (dout_in.sizes() != q.sizes() || dout_in.dtype() != q.dtype())
+    throw Error(concat("attention_backward: the output's gradient ", dout_in.shape_str(), " must be (B, S, H·D) like q ",
+                       q.shape_str()));
+  require_cpu(probs.device(), "attention_backward");
+  if (probs.sizes() != Shape{B, H, S, S} || probs.dtype() != q.dtype() || !probs.is_contiguous())
+    throw Error(concat("attention_backward: probabilities ", probs.shape_str(), " must be contiguous (B, H, S, S) = [",
+                       B, ", ", H, ", ", S, ", ", S, "] like the forward's"));
+  if (grads.dhead_mask && !head_mask.defined())
+    throw Error("attention_backward: the head mask's gradient was asked for, but there is no head mask");
+  const Tensor dout = contiguous(dout_in);                   // ∂/∂context: (B, S, H·D)
+  const Tensor xi = mask_values(head_mask, q.dtype(), B, H);  // (1 or B, H)
+  const Tensor fut = future_positions_of(future, S);         // Bool (S, S)
+  // Each (b, h) task's share of ∂/∂ξ_h, summed over b afterwards in a fixed order (bitwise
+  // repeatable): (B·H).
   std::vector<double> dxi_parts(grads.dhead_mask ? B * H : 0, 0.0);
   dispatch_floating(q.dtype(), "attention_backward", [&](auto tag) {
     using T = decltype(tag);
     const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, dO{&dout, D};
-    for_each_small_gemm(B * H, [&](int64_t bh) {
+    const int64_t tasks = S == 0 ? 0 : B * H;  // S = 0: nothing to write (∂ξ stays 0)
+    for_each_small_gemm(tasks, [&](int64_t bh) {
       const int64_t b = bh / H, h = bh % H;
       const T xi_bh = mask_value<T>(xi, b, h);
       Tensor p = as_strided(probs, {}, {}, probs.offset() + bh * S * S);
       const T* pr = p.data<T>();
-      const Tensor dctx = at(dout, dO.at<T>(b, h));  // ∂/∂(ξ_h P V): (S, D), row stride E
-      // G = ∂context Vᵀ: (S, S). ∂/∂P = ξ_h G and ∂/∂ξ_h = Σ P ⊙ G.
+      const Tensor dctx = view_at(dout, dO.at<T>(b, h));  // ∂/∂(ξ_h P V): (S, D), row stride E
+      // G = ∂context Vᵀ: (S, S). ∂/∂P = ξ_h G and ∂/∂ξ_h = Σ P ⊙ G. The buffer g holds G, then
+      // (in place, row by row) ∂P, then ∂scores.
       Tensor g = Tensor::empty({S, S}, q.dtype());
-      gemm(false, true, S, S, D, 1.0, dctx, E, at(v, V.at<T>(b, h)), V.ld(), 0.0, g, S);
+      gemm(false, true, S, S, D, 1.0, dctx, E, view_at(v, V.at<T>(b, h)), V.ld(), 0.0, g, S);
       T* gr = g.data<T>();
       if (grads.dhead_mask) {
         double acc = 0;
@@ -186,7 +215,7 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
         dxi_parts[bh] = acc;
       }
       if (grads.dv) {  // ∂V_bh = ξ_h Pᵀ ∂context
-        Tensor dv = at(*grads.dv, HeadRows{grads.dv, D}.at<T>(b, h));
+        Tensor dv = view_at(*grads.dv, HeadRows{grads.dv, D}.at<T>(b, h));
         gemm(true, false, S, D, S, static_cast<double>(xi_bh), p, S, dctx, E, 0.0, dv, grads.dv->stride(1));
       }
       if (!grads.dq && !grads.dk) return;
@@ -204,12 +233,12 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
             if (f[i * S + j]) row[j] = 0;
       }
       if (grads.dq) {  // ∂Q_bh = scale · ∂scores K_bh
-        Tensor dq = at(*grads.dq, HeadRows{grads.dq, D}.at<T>(b, h));
-        gemm(false, false, S, D, S, scale, g, S, at(k, K.at<T>(b, h)), K.ld(), 0.0, dq, grads.dq->stride(1));
+        Tensor dq = view_at(*grads.dq, HeadRows{grads.dq, D}.at<T>(b, h));
+        gemm(false, false, S, D, S, scale, g, S, view_at(k, K.at<T>(b, h)), K.ld(), 0.0, dq, grads.dq->stride(1));
       }
       if (grads.dk) {  // ∂K_bh = ∂scoresᵀ Q̃
         const Tensor qs = scaled_head<T>(Q, b, h, S, scale, q.dtype());
-        Tensor dk = at(*grads.dk, HeadRows{grads.dk, D}.at<T>(b, h));
+        Tensor dk = view_at(*grads.dk, HeadRows{grads.dk, D}.at<T>(b, h));
         gemm(true, false, S, D, S, 1.0, g, S, qs, D, 0.0, dk, grads.dk->stride(1));
       }
     });

@@ -74,15 +74,17 @@ LayerNormGrads layer_norm_backward(const Tensor& dy, const Tensor& x, const Tens
 
 // ---- attention core, fused per (example, head) (attention.cpp) ------------------------------------
 // q, k, v: (B, S, H·D), unit stride in the last dim (rows may be further apart: views of one
-// packed q|k|v). head_mask: ξ as (1 or B)·H values, or undefined. additive_mask: broadcastable to
-// the scores (B, H, S, S), or undefined. future: Bool (S, S), scores := -1e4 where true, or
-// undefined. Returns ξ_h · softmax(scale·q·kᵀ + masks) · v with heads merged: (B, S, H·D), and
-// the probabilities P (B, H, S, S) through `probs` (the backward needs them).
+// packed q|k|v). head_mask: ξ as (1 or B, H) or (1 or B, H, 1, 1), or undefined. additive_mask:
+// broadcastable to the scores (B, H, S, S), or undefined. future: Bool (S, S), scores := -1e4
+// where true, or undefined. The two masks are constants: no gradient is computed for them.
+// Returns ξ_h · softmax(scale·q·kᵀ + masks) · v with heads merged: (B, S, H·D), and the
+// probabilities P (B, H, S, S) through `probs` (the backward needs them). CPU only.
 Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads, double scale,
                          const Tensor& head_mask, const Tensor& additive_mask, const Tensor& future,
                          Tensor& probs);
 // Where attention_backward writes: null = not wanted. dq, dk, dv are (B, S, H·D) views (unit
 // stride in the last dim), every element overwritten; dhead_mask is set to a new (1 or B, H).
+// attention_backward takes the forward's arguments, its probs and ∂/∂output (B, S, H·D).
 struct AttentionGradOutputs {
   Tensor* dq = nullptr;
   Tensor* dk = nullptr;

@@ -5,8 +5,12 @@
 
 #include <bertology/autograd/autograd.h>
 #include <bertology/models/attention.h>
+#include <bertology/tensor/kernels/kernels.h>
 
 #include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
 
 using namespace bertology;
 
@@ -156,6 +160,104 @@ TEST(FusedAttention, RejectsBadArguments) {
                   "head mask"));
   EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor(), Tensor(), future_positions(S + 1)); }),
                   "future must be Bool"));
+  // ξ is checked by shape, not only by count: (H, B) and a (1, H, 2, 1) hold B·H values too.
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor::ones({H, B}), Tensor(), Tensor()); }),
+                  "head mask"));
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor::ones({1, H, 2, 1}), Tensor(), Tensor()); }),
+                  "head mask"));
+  const Tensor none = Tensor::zeros({B, S, 0});
+  EXPECT_TRUE(has(error_of([&] { attention({none, none, none}, 1, 1.0, Tensor(), Tensor(), Tensor()); }),
+                  "head size 0"));
+  // A mask that wants a gradient would silently get none from the fused op: refused.
+  const Tensor learnable = Tensor::zeros({1, H, S, S}).requires_grad_();
+  EXPECT_TRUE(has(error_of([&] { attention({q, k, v}, H, 1.0, Tensor(), learnable, Tensor()); }),
+                  "treats masks as constants"));
+  // The backward kernel checks what it is handed before reading it.
+  Tensor probs;
+  kernels::attention_forward(q, k, v, H, 1.0, Tensor(), Tensor(), Tensor(), probs);
+  Tensor dq = Tensor::zeros({B, S, E}), dxi;
+  kernels::AttentionGradOutputs wants_dq;
+  wants_dq.dq = &dq;
+  EXPECT_TRUE(has(error_of([&] {
+                    kernels::attention_backward(Tensor::zeros({B, S - 1, E}), q, k, v, H, 1.0, Tensor(), Tensor(),
+                                                probs, wants_dq);
+                  }),
+                  "output's gradient"));
+  EXPECT_TRUE(has(error_of([&] {
+                    kernels::attention_backward(Tensor::zeros({B, S, E}), q, k, v, H, 1.0, Tensor(), Tensor(),
+                                                probs.narrow(3, 0, S - 1), wants_dq);
+                  }),
+                  "probabilities"));
+  kernels::AttentionGradOutputs wants_dxi;
+  wants_dxi.dhead_mask = &dxi;
+  EXPECT_TRUE(has(error_of([&] {
+                    kernels::attention_backward(Tensor::zeros({B, S, E}), q, k, v, H, 1.0, Tensor(), Tensor(), probs,
+                                                wants_dxi);
+                  }),
+                  "no head mask"));
+}
+
+// The fused path against the op-by-op path when only some inputs want a gradient (in the importance
+// pass only ξ does in the first layer), at other sizes (one example, one token) and in float32.
+struct PartialCase {
+  std::string name;
+  int64_t batch, seq;
+  DType dtype;
+  std::vector<bool> wants;  // q, k, v, ξ
+};
+
+std::vector<Tensor> fused_or_not(const PartialCase& c, bool fused, Tensor* output) {
+  Generator gen(9);
+  std::vector<Tensor> in;  // q, k, v (B, S, E), ξ (B, H, 1, 1)
+  for (int i = 0; i < 3; ++i) in.push_back(Tensor::uniform({c.batch, c.seq, E}, -1, 1, gen, c.dtype));
+  in.push_back(Tensor::uniform({c.batch, H, 1, 1}, 0, 2, gen, c.dtype));
+  const Tensor weights = Tensor::uniform({c.batch, c.seq, E}, -1, 1, gen, c.dtype);  // loss = Σ output · weights
+  std::vector<Tensor> wrt;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (c.wants[i]) wrt.push_back(in[i].requires_grad_());
+  AttentionSetup setup;
+  setup.additive_mask = causal_additive_mask(c.seq, c.dtype);
+  setup.keep_contexts = !fused;  // per-head contexts force the op-by-op path
+  AttentionResult a = attend(Projections{in[0], in[1], in[2], Tensor()}, H, 0.5, in[3], setup);
+  EXPECT_EQ(a.output.grad_fn_name() == "attention", fused) << a.output.grad_fn_name();
+  *output = a.output.detach();
+  return grad(sum(a.output * weights), wrt);
+}
+
+class FusedAttentionPartial : public ::testing::TestWithParam<PartialCase> {};
+
+TEST_P(FusedAttentionPartial, MatchesTheOpByOpPath) {
+  const PartialCase c = GetParam();
+  const double tolerance = c.dtype == DType::Float64 ? 1e-13 : 1e-5;
+  Tensor fused_out, reference_out;
+  const std::vector<Tensor> fused = fused_or_not(c, true, &fused_out);
+  const std::vector<Tensor> reference = fused_or_not(c, false, &reference_out);
+  EXPECT_LT(max_relative_difference(fused_out, reference_out), tolerance);
+  ASSERT_EQ(fused.size(), reference.size());
+  for (size_t i = 0; i < fused.size(); ++i) {
+    EXPECT_EQ(fused[i].sizes(), reference[i].sizes()) << "gradient " << i;
+    EXPECT_LT(max_relative_difference(fused[i], reference[i]), tolerance) << "gradient " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Wants, FusedAttentionPartial,
+    ::testing::Values(PartialCase{"OnlyHeadMask", B, S, DType::Float64, {false, false, false, true}},
+                      PartialCase{"OnlyValues", B, S, DType::Float64, {false, false, true, false}},
+                      PartialCase{"QueriesAndKeys", B, S, DType::Float64, {true, true, false, false}},
+                      PartialCase{"OneExampleOneToken", 1, 1, DType::Float64, {true, true, true, true}},
+                      PartialCase{"Float32", B, S, DType::Float32, {true, true, true, true}}),
+    [](const ::testing::TestParamInfo<PartialCase>& info) { return info.param.name; });
+
+// An empty sequence gives empty outputs and a zero ∂ξ, not a BLAS error.
+TEST(FusedAttention, EmptySequence) {
+  Tensor q = Tensor::zeros({B, 0, E}).requires_grad_(), xi = Tensor::ones({1, H, 1, 1}).requires_grad_();
+  Tensor probs;
+  Tensor out = attention({q, q, q}, H, 1.0, xi, Tensor(), Tensor(), &probs);
+  EXPECT_EQ(out.sizes(), (Shape{B, 0, E}));
+  EXPECT_EQ(probs.sizes(), (Shape{B, H, 0, 0}));
+  std::vector<Tensor> g = grad(sum(out), {xi});
+  EXPECT_EQ(g[0].to_vector<float>(), std::vector<float>(H, 0.0f));
 }
 
 }  // namespace
