@@ -3,9 +3,13 @@
 # (forward, importance = head-mask gradient only, full backward) in plain eager PyTorch, same shapes
 # and threads, and prints both with the ratios. Skips (exit 0) when torch is not importable.
 #
-# Run: python3 bench/compare_pytorch.py [--model bert|gpt2|all] [--threads 2] [--repeats 3]
+# Run: python3 bench/compare_pytorch.py [--model bert|gpt2|all] [--threads 2] [--repeats 3] [--rounds 1]
 #        [--bench build/bench/bertology_bench] [--ours-json FILE (reuse, don't rerun ours)]
 #        [--device cpu|cuda (both sides on the GPU; bench/gpu_check.sh)]
+#
+# Each pass runs on our side and then on PyTorch's straight after, so both see the same load on a
+# shared machine; --rounds N repeats that sequence N times and reports the median of the N
+# speed-ups next to each one (the median time of each side, the largest peak memory).
 #
 # The PyTorch models below are minimal re-implementations of HF's BertModel and GPT2Model (same
 # layer shapes, erf GELU / tanh GELU, post-LN / pre-LN, causal mask, head mask multiplied into the
@@ -209,11 +213,45 @@ def find_bench(explicit):
     sys.exit("compare_pytorch: bertology_bench not found (tried %s); build it or pass --bench" % ", ".join(candidates))
 
 
+def run_ours(args, model, pass_, tmp):
+    """One bertology_bench --json run of one model and pass (bert importance: the pruned model too)."""
+    if args.ours_json:
+        with open(args.ours_json) as f:
+            return json.load(f)
+    path = os.path.join(tmp, "ours.json")
+    cmd = [args.bench, "--model", model, "--threads", str(args.threads), "--repeats", str(args.repeats),
+           "--batch", str(args.batch), "--seq", str(args.seq), "--layers", str(args.layers),
+           "--device", args.device, "--pass", pass_, "--json", path]
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=False)
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_torch(args, model, pass_):
+    """The same pass in PyTorch, in a fresh process: its times and peak memory, or None."""
+    print(f"  PyTorch {model} / {pass_} ...", end="", flush=True)
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker-model", model, "--worker-pass", pass_,
+           "--threads", str(args.threads), "--repeats", str(args.repeats), "--batch", str(args.batch),
+           "--seq", str(args.seq), "--layers", str(args.layers), "--device", args.device]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(" FAILED\n" + done.stderr[-2000:])
+        return None
+    t = json.loads(done.stdout.strip().splitlines()[-1])
+    t["seconds"] = median(t["times"])
+    print(f" {t['seconds']:.3f} s", flush=True)
+    return t
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", default="all", choices=["bert", "gpt2", "all"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run each pass this many times, ours and PyTorch back to back; the speed-up is "
+                         "the median of the rounds' speed-ups (default 1)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--layers", type=int, default=12)
@@ -230,68 +268,95 @@ def main():
 
     if args.worker_model:
         return worker(args)
+    if args.rounds < 1:
+        sys.exit(f"compare_pytorch: --rounds must be at least 1, got {args.rounds}")
+    if args.ours_json and args.rounds != 1:
+        sys.exit("compare_pytorch: --ours-json reuses one run of ours; it cannot be repeated with --rounds")
     torch = torch_or_none()
     if torch is None:
         return 0
+    if not args.ours_json:
+        args.bench = find_bench(args.bench)
 
-    # 1. Ours.
+    # Each pass of each model: ours, then PyTorch straight after, so both see the same load on a
+    # shared machine. With --rounds N the whole sequence runs N times.
     if args.ours_json:
-        with open(args.ours_json) as f:
-            ours = json.load(f)
+        jobs = [(None, None)]
     else:
-        bench = find_bench(args.bench)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "ours.json")
-            cmd = [bench, "--model", args.model, "--threads", str(args.threads), "--repeats", str(args.repeats),
-                   "--batch", str(args.batch), "--seq", str(args.seq), "--layers", str(args.layers),
-                   "--device", args.device, "--pass", args.pass_, "--json", path]
-            print("$", " ".join(cmd), flush=True)
-            subprocess.run(cmd, check=False)
-            with open(path) as f:
-                ours = json.load(f)
-    for key in ("threads", "batch", "seq", "layers", "device"):
-        setattr(args, key, ours.get(key, getattr(args, key)))  # PyTorch runs exactly what ours ran
+        models = ["bert", "gpt2"] if args.model == "all" else [args.model]
+        passes = ["forward", "importance", "full"] if args.pass_ == "all" else [args.pass_]
+        jobs = [(m, p) for m in models for p in passes]
+    measured = {}  # (model name, pass) -> {"ours": [result per round], "torch": [times per round]}
+    order = []
+    sgemm = []  # ours' sgemm GFLOP/s, one per bertology_bench run
+    torch_header_shown = False
+    with tempfile.TemporaryDirectory() as tmp:
+        for rnd in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"\n== round {rnd} of {args.rounds} ==", flush=True)
+            for model, pass_ in jobs:
+                ours = run_ours(args, model, pass_, tmp)
+                for key in ("threads", "batch", "seq", "layers", "device"):
+                    setattr(args, key, ours.get(key, getattr(args, key)))  # PyTorch runs exactly what ours ran
+                sgemm.append(ours["sgemm"]["gflops"])
+                if not torch_header_shown:
+                    print(f"PyTorch {torch.__version__}: batch {args.batch} x {args.seq}, {args.threads} threads, "
+                          f"median of {args.repeats} after 1 warm-up", flush=True)
+                    torch_header_shown = True
+                for r in ours["results"]:
+                    if not r["ok"]:
+                        continue
+                    t = run_torch(args, r["model"], r["pass"])
+                    if t is None:
+                        continue
+                    key = (r["model"], r["pass"])
+                    if key not in measured:
+                        measured[key] = {"ours": [], "torch": []}
+                        order.append(key)
+                    measured[key]["ours"].append(r)
+                    measured[key]["torch"].append(t)
 
-    # 2. PyTorch, one fresh process per (model, pass).
-    print(f"\nPyTorch {torch.__version__}: batch {args.batch} x {args.seq}, {args.threads} threads, "
-          f"median of {args.repeats} after 1 warm-up", flush=True)
-    rows = []
-    for r in ours["results"]:
-        print(f"  {r['model']} / {r['pass']} ...", end="", flush=True)
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker-model", r["model"], "--worker-pass", r["pass"],
-               "--threads", str(args.threads), "--repeats", str(args.repeats), "--batch", str(args.batch),
-               "--seq", str(args.seq), "--layers", str(args.layers), "--device", args.device]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            print(" FAILED\n" + done.stderr[-2000:])
-            continue
-        t = json.loads(done.stdout.strip().splitlines()[-1])
-        t["seconds"] = median(t["times"])
-        print(f" {t['seconds']:.3f} s")
-        rows.append((r, t))
-
-    # 3. The table. GFLOP/s of both use ours' FLOP count (see bertology_bench.cpp).
+    # The table: medians over rounds. GFLOP/s of both use ours' FLOP count (see bertology_bench.cpp);
+    # peak memory is the largest of the rounds.
     tokens = args.batch * args.seq
-    sg = ours["sgemm"]["gflops"]
-    print(f"\nsgemm 1024x768x3072 (ours' run): {sg:.1f} GFLOP/s")
+    print(f"\nsgemm 1024x768x3072 (ours' runs): {median(sgemm):.1f} GFLOP/s"
+          + (f" (median; {min(sgemm):.1f}-{max(sgemm):.1f})" if len(sgemm) > 1 else ""))
     head = (f"{'model':<22} {'pass':<11} {'ours s':>8} {'torch s':>8} {'ours tok/s':>10} {'torch tok/s':>11} "
-            f"{'speed-up':>8} {'ours GF/s':>9} {'torch GF/s':>10} {'ours MB':>8} {'torch MB':>8}")
+            f"{'speed-up':>8} {'ours GF/s':>9} {'torch GF/s':>10} {'ours MB':>8} {'torch MB':>8}"
+            + ("  speed-up per round" if args.rounds > 1 else ""))
     print(head)
     summary = []
-    for r, t in rows:
-        if not r["ok"]:
-            continue
-        speedup = t["seconds"] / r["seconds"]
-        print(f"{r['model']:<22} {r['pass']:<11} {r['seconds']:8.3f} {t['seconds']:8.3f} {r['tokens_per_s']:10.1f} "
-              f"{tokens / t['seconds']:11.1f} {speedup:7.2f}x {r['gflops']:9.1f} {r['gflop'] / t['seconds']:10.1f} "
-              f"{r['peak_rss_mb']:8.0f} {t['peak_rss_mb']:8.0f}")
-        summary.append({"model": r["model"], "pass": r["pass"], "ours": r,
-                        "torch": dict(t, tokens_per_s=tokens / t["seconds"], gflops=r["gflop"] / t["seconds"]),
-                        "speedup": speedup, "memory_ratio": r["peak_rss_mb"] / t["peak_rss_mb"]})
-    print("speed-up = torch seconds / ours seconds; MB = peak resident memory of the pass's process")
+    for key in order:
+        rs, ts = measured[key]["ours"], measured[key]["torch"]
+        ours_s = median([r["seconds"] for r in rs])
+        torch_s = median([t["seconds"] for t in ts])
+        per_round = [t["seconds"] / r["seconds"] for r, t in zip(rs, ts)]
+        speedup = median(per_round)
+        gflop = rs[0]["gflop"]
+        ours_mb = max(r["peak_rss_mb"] for r in rs)
+        torch_mb = max(t["peak_rss_mb"] for t in ts)
+        print(f"{key[0]:<22} {key[1]:<11} {ours_s:8.3f} {torch_s:8.3f} {tokens / ours_s:10.1f} "
+              f"{tokens / torch_s:11.1f} {speedup:7.2f}x {gflop / ours_s:9.1f} {gflop / torch_s:10.1f} "
+              f"{ours_mb:8.0f} {torch_mb:8.0f}"
+              + ("  " + " ".join(f"{x:.2f}x" for x in per_round) if args.rounds > 1 else ""))
+        summary.append({"model": key[0], "pass": key[1], "ours_seconds": ours_s, "torch_seconds": torch_s,
+                        "speedup": speedup, "speedup_per_round": per_round,
+                        "ours_peak_rss_mb": ours_mb, "torch_peak_rss_mb": torch_mb,
+                        "memory_ratio": ours_mb / torch_mb, "bitwise": all(r["bitwise_repeatable"] for r in rs),
+                        "ours": rs, "torch": ts})
+    print("speed-up = torch seconds / ours seconds" + (", the median of the rounds" if args.rounds > 1 else "")
+          + "; MB = peak resident memory of the pass's process")
+    full = measured.get(("bert-base", "importance"))
+    pruned = measured.get(("bert-base-pruned-half", "importance"))
+    if full and pruned:
+        ours_ratio = median([a["seconds"] / b["seconds"] for a, b in zip(full["ours"], pruned["ours"])])
+        torch_ratio = median([a["seconds"] / b["seconds"] for a, b in zip(full["torch"], pruned["torch"])])
+        print(f"half the heads pruned, importance pass: ours {ours_ratio:.2f}x faster, PyTorch {torch_ratio:.2f}x; "
+              f"FLOP ratio {full['ours'][0]['gflop'] / pruned['ours'][0]['gflop']:.2f}x")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"ours": ours, "torch_version": torch.__version__, "rows": summary}, f, indent=2)
+            json.dump({"torch_version": torch.__version__, "rounds": args.rounds, "sgemm_gflops": sgemm,
+                       "rows": summary}, f, indent=2)
         print("wrote", args.json)
     return 0
 
