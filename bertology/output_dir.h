@@ -1,25 +1,48 @@
-// An output folder that appears only complete: files are written into a hidden sibling
-// ".NAME.partial-PID" and the whole folder is renamed into place by commit(). A run that fails
-// removes its scratch folder; one killed outright (SIGKILL) leaves it, and the next run for the
-// same output removes scratch folders whose process is gone.
+// Where the command-line workflows write, and what they refuse to write over.
+//
+// StagedOutputDir: an output folder that appears only complete. Files are written into a hidden
+// sibling ".NAME.partial-PID" and the whole folder is renamed into place by commit(). A run that
+// fails removes its scratch folder; one killed outright (SIGKILL) leaves it, and the next run for
+// the same output removes scratch folders whose process is gone.
+//
+// The checks below run before any work starts, so a refused command has changed nothing.
 #pragma once
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace bertology {
 
+// Throws when the folder `output` would destroy an input if replaced: it is, or contains, one of
+// `inputs` (folders or files; empty strings are skipped), the current directory, the filesystem
+// root or $HOME. `option` names the flag in the message ("--output-dir").
+void refuse_output_over_inputs(const std::filesystem::path& output, const std::vector<std::string>& inputs,
+                               const std::string& option);
+
+// Throws when the file `output` is a folder, lies inside the folder `model_dir`, or is one of
+// `input_files`: a single output file never lands over a model's files or an input.
+void refuse_output_file_over_inputs(const std::filesystem::path& output, const std::string& model_dir,
+                                    const std::vector<std::string>& input_files, const std::string& option);
+
+// Throws when the folder `output` already holds a model (config.json, weights): `init` and
+// `prune` write a new model folder and never replace one.
+void refuse_to_replace_a_model(const std::filesystem::path& output, const std::string& option);
+
 class StagedOutputDir {
  public:
-  // Checks before any work starts: `output` must not exist unless `overwrite`, and must not be
-  // the folder `input_model_dir` (the input model is never overwritten). Creates the scratch.
-  StagedOutputDir(const std::string& output, bool overwrite, const std::string& input_model_dir);
+  // `output` must not exist unless `overwrite`, and then it must be empty or an earlier output
+  // (it holds results.json or train_results.json). refuse_output_over_inputs(output, inputs)
+  // must pass: inputs[0] is the input model folder. Creates the scratch folder.
+  StagedOutputDir(const std::string& output, bool overwrite, const std::vector<std::string>& inputs);
   ~StagedOutputDir();
   StagedOutputDir(const StagedOutputDir&) = delete;
   StagedOutputDir& operator=(const StagedOutputDir&) = delete;
 
   const std::filesystem::path& scratch() const { return scratch_; }  // write here
   const std::filesystem::path& output() const { return output_; }    // absolute, normalised
-  void commit();  // replaces `output` (when it exists) by the scratch folder
+  // Puts the scratch folder in place of `output`. An earlier output is first renamed aside
+  // (".NAME.old-PID") and removed only once the new one is in place.
+  void commit();
 
  private:
   std::filesystem::path output_, scratch_;

@@ -101,7 +101,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   }
   // The output folder is checked now and built in a hidden scratch folder, renamed into place at
   // the end: a run that fails or is killed never leaves a half-written output folder.
-  StagedOutputDir staged(o.output_dir, o.overwrite_output_dir, o.model_dir);
+  StagedOutputDir staged(o.output_dir, o.overwrite_output_dir, {o.model_dir, o.data_dir, o.data_file});
   const fs::path output = staged.output();
 
   // 1. Model, tokenizer, evaluation data.

@@ -107,7 +107,7 @@ std::string fixed(double v, int digits) {
 
 TrainSummary train_model(const TrainOptions& o, const RunObserver& observer) {
   check_options(o);
-  StagedOutputDir output(o.output_dir, o.overwrite_output_dir, o.model_dir);
+  StagedOutputDir output(o.output_dir, o.overwrite_output_dir, {o.model_dir, o.data_dir});
 
   // 1. Model (a fresh task head when the checkpoint has none), tokenizer, both splits.
   LoadOptions load;

@@ -43,20 +43,26 @@ void PreTrainedModel::save_pretrained(const std::string& directory) {
     tensors["cls.predictions.decoder.bias"] = tensors.at("cls.predictions.bias");
   const std::string dtype = source_.dtype.empty() ? "F32" : source_.dtype;
 
-  if (fs::is_directory(target)) {  // an existing folder: replace our two files, one rename each
-    write_model_files(target, saved, tensors, dtype);
-    return;
-  }
-  // A new folder: fill "<name>.tmp-<pid>-<n>" beside it, then rename it into place.
+  // Both files are written into a temporary folder first: beside the target when it is new (the
+  // whole folder is then renamed into place), inside it when it exists (each file is then renamed
+  // over its old version, so a failed write leaves the old pair, never new weights with an old
+  // config).
   static std::atomic<int> counter{0};
+  const bool existing = fs::is_directory(target);
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  fs::create_directories(parent, ec);
+  if (!existing) fs::create_directories(parent, ec);
   const fs::path temporary =
-      parent / concat(target.filename().string(), ".tmp-", ::getpid(), "-", counter.fetch_add(1));
+      existing ? target / concat(".save-", ::getpid(), "-", counter.fetch_add(1))
+               : parent / concat(target.filename().string(), ".tmp-", ::getpid(), "-", counter.fetch_add(1));
   try {
     fs::create_directory(temporary);
     write_model_files(temporary, saved, tensors, dtype);
-    fs::rename(temporary, target);
+    if (existing) {
+      for (const char* file : {"model.safetensors", "config.json"}) fs::rename(temporary / file, target / file);
+      fs::remove(temporary);
+    } else {
+      fs::rename(temporary, target);
+    }
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(temporary, ec);
     throw Error(concat("save_pretrained: cannot write '", directory, "': ", e.code().message()));

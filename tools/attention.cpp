@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <bertology/bertology/attention_view.h>
+#include <bertology/bertology/output_dir.h>
 #include <bertology/models/checkpoint/atomic_file.h>
 #include <bertology/models/load_model.h>
 #include <bertology/models/tokenizer/load_tokenizer.h>
@@ -25,18 +26,6 @@ constexpr const char* kUsage =
     "heads overlaid, queries on the left, keys on the right, line opacity = attention weight.\n"
     "The page needs no network access. --max-seq-length truncates the input (default 128).\n";
 
-// The output must be a file outside the model folder (never over config.json or the weights).
-void check_output_path(const fs::path& output, const fs::path& model_dir) {
-  if (fs::is_directory(output)) throw Error(concat(output.string(), ": --output is a directory, expected a file"));
-  const fs::path model = fs::weakly_canonical(fs::absolute(model_dir));
-  const fs::path parent = fs::weakly_canonical(fs::absolute(output)).parent_path();
-  for (fs::path p = parent; !p.empty(); p = p.parent_path()) {
-    if (p == model)
-      throw Error(concat(output.string(), ": the output is inside the model folder; refusing to write there"));
-    if (p == p.parent_path()) break;
-  }
-}
-
 }  // namespace
 
 int run_attention(const std::vector<std::string>& argv) {
@@ -48,7 +37,7 @@ int run_attention(const std::vector<std::string>& argv) {
   const std::string model_dir = args.required("model");
   const std::string text = args.required("text");
   const fs::path output = args.get("output", "attention.html");
-  check_output_path(output, model_dir);
+  refuse_output_file_over_inputs(output, model_dir, {}, "--output");  // never over the model's files
   std::unique_ptr<PreTrainedModel> model = load_model(model_dir);
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(model_dir);
   AttentionView view =

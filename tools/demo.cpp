@@ -36,7 +36,7 @@ int run_demo(const std::vector<std::string>& argv) {
                  "Runs `bertology run --try-masking` with the demo model (a small BERT trained on\n"
                  "austen-order) on the austen-order dev split and writes DIR (bertology-demo):\n"
                  "report.html, the heatmaps as .svg, the .npy tables, results.json, pruned_model/.\n"
-                 "An existing DIR is replaced. --ablation also masks each head alone.\n";
+                 "An earlier output in DIR is replaced. --ablation also masks each head alone.\n";
     return 0;
   }
   const fs::path demo = demo_dir();

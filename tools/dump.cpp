@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <bertology/autograd/graph.h>
+#include <bertology/bertology/output_dir.h>
 #include <bertology/models/checkpoint/safetensors.h>
 #include <bertology/models/load_model.h>
 
@@ -61,6 +62,8 @@ int run_dump(const std::vector<std::string>& argv) {
   model->to(parse_device(args.get("device", "cpu")));
   ModelInputs in = read_inputs(args.required("inputs"));
   const std::string out_path = args.required("out");
+  refuse_output_file_over_inputs(out_path, args.required("model"), {args.required("inputs"), args.get("head-mask")},
+                                 "--out");
   const bool grads = args.flag("grads");
   if (grads && !in.labels.defined()) throw Error("--grads needs input.labels in the inputs file");
   const int64_t B = in.input_ids.size(0), L = model->num_layers(), H = model->num_heads();

@@ -2,6 +2,7 @@
 // in HF layout, for benchmarks at full size without downloads.
 #include <iostream>
 
+#include <bertology/bertology/output_dir.h>
 #include <bertology/models/load_model.h>
 
 #include "args.h"
@@ -19,6 +20,7 @@ int run_init(const std::vector<std::string>& argv) {
                  "writes DIR/config.json and DIR/model.safetensors.\n";
     return 0;
   }
+  refuse_to_replace_a_model(args.required("out"), "--out");
   const ModelConfig config = load_config(args.required("config"));
   const long long seed = args.get_int("seed", 0);
   if (seed < 0) throw Error("--seed must not be negative");

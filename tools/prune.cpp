@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <bertology/bertology/output_dir.h>
 #include <bertology/models/load_model.h>
 
 #include "args.h"
@@ -52,6 +53,8 @@ int run_prune(const std::vector<std::string>& argv) {
                  "already pruned are skipped) and saves the model to the --out folder.\n";
     return 0;
   }
+  refuse_output_over_inputs(args.required("out"), {args.required("model")}, "--out");
+  refuse_to_replace_a_model(args.required("out"), "--out");
   const auto heads = parse_heads(args.required("heads"));
   auto model = load_model(args.required("model"));
   model->prune_heads(heads);

@@ -52,7 +52,7 @@ int run_run(const std::vector<std::string>& argv) {
            "  --seed N                masked-LM token choice (42)\n"
            "  --threads N             compute threads (all cores)\n"
            "  --device D              cpu, or cuda in a build with -DBERTOLOGY_CUDA=ON (cpu)\n"
-           "  --overwrite-output-dir  replace an existing output folder\n"
+           "  --overwrite-output-dir  replace an earlier output folder\n"
            "  --quiet                 no tables or progress bars, one summary line\n";
     return 0;
   }

@@ -37,7 +37,7 @@ int run_train(const std::vector<std::string>& argv) {
                  "  --seed N                shuffling, dropout, masked-LM masks (42)\n"
                  "  --threads N             compute threads (all cores)\n"
                  "  --metric-name NAME      the dev metric that picks the best epoch (the task's)\n"
-                 "  --overwrite-output-dir  replace an existing output folder\n"
+                 "  --overwrite-output-dir  replace an earlier output folder\n"
                  "  --quiet                 print only the final line\n";
     return 0;
   }

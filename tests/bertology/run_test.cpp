@@ -173,6 +173,49 @@ TEST(Run, BadInputsGiveOneClearError) {
             std::string::npos);
 }
 
+// --overwrite-output-dir replaces an earlier output only: never a folder holding the model or the
+// data, the current directory, or a folder that is not an earlier output.
+TEST(Run, OverwriteNeverReplacesTheInputsOrUnrelatedFolders) {
+  TempDir dir;
+  const std::string model = model_with_tokenizer(dir, "bert_small");
+  const std::string data = mnli_dir(dir, 6);
+  const std::string weights = file_contents(fs::path(model) / "model.safetensors");
+  auto error = [&](const std::string& output) {
+    RunOptions o = base_options(model, output);
+    o.task = "mnli";
+    o.data_dir = data;
+    o.overwrite_output_dir = true;
+    return error_of([&] { run_bertology(o); });
+  };
+  const std::string parent = error(dir.path());  // holds the model and the data
+  EXPECT_NE(parent.find("--output-dir is or contains the input"), std::string::npos) << parent;
+  EXPECT_NE(error(data).find("is or contains the input '" + data + "'"), std::string::npos);
+  fs::create_directories(dir.file("notes"));
+  write(dir.file("notes/todo.txt"), "keep me\n");
+  EXPECT_NE(error(dir.file("notes")).find("is not an earlier output"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir.file("notes/todo.txt")));
+  fs::create_directories(dir.file("here/sub"));
+  write(dir.file("here/results.json"), "{}");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir.file("here/sub"));
+  const std::string message = error(dir.file("here"));
+  fs::current_path(cwd);
+  EXPECT_NE(message.find("contains the current directory"), std::string::npos) << message;
+  EXPECT_EQ(file_contents(fs::path(model) / "model.safetensors"), weights);
+
+  // An earlier output is replaced, and nothing of it is left aside.
+  RunOptions o = base_options(model, dir.file("out"));
+  o.task = "mnli";
+  o.data_dir = data;
+  o.data_subset = 4;
+  run_bertology(o);
+  o.overwrite_output_dir = true;
+  run_bertology(o);
+  EXPECT_TRUE(fs::exists(dir.file("out/results.json")));
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().filename().string().rfind(".out.", 0), std::string::npos) << e.path();
+}
+
 TEST(Run, CommandLineRunsOnAFixtureModel) {
   TempDir dir;
   const std::string model = model_with_tokenizer(dir, "bert_small");

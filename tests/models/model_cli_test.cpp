@@ -125,6 +125,37 @@ TEST(InitCli, WritesALoadableReproducibleModel) {
   EXPECT_EQ(model->forward(in).logits.sizes(), (Shape{1, 5, 130}));
 }
 
+// init, prune and dump never write over a model or an input: one error line, exit code 1, and
+// the files are unchanged.
+TEST(ModelCliOutputs, NeverOverwriteAModelOrAnInput) {
+  TempDir dir;
+  std::filesystem::copy(fixture("bert_small/model"), dir.file("m"));
+  const std::string weights = file_contents(dir.file("m/model.safetensors"));
+  const std::string model = quoted(dir.file("m"));
+  CliRun run = run_cli(dir, "init --config " + quoted(fixture("gpt2_lm/model/config.json")) + " --out " + model);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("already holds a model (config.json)"), std::string::npos) << run.err;
+  run = run_cli(dir, "prune --model " + model + " --heads 0:1 --out " + quoted(dir.path()));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("is or contains the input"), std::string::npos) << run.err;
+  ASSERT_EQ(run_cli(dir, "prune --model " + model + " --heads 0:1 --out " + quoted(dir.file("p"))).exit_code, 0);
+  run = run_cli(dir, "prune --model " + model + " --heads 0:2 --out " + quoted(dir.file("p")));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("already holds a model"), std::string::npos) << run.err;
+  const std::string inputs = quoted(fixture("bert_small/expected.safetensors"));
+  run = run_cli(dir, "dump --model " + model + " --inputs " + inputs + " --out " + quoted(dir.file("m/model.safetensors")));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("inside the model folder"), std::string::npos) << run.err;
+  std::filesystem::copy_file(fixture("bert_small/expected.safetensors"), dir.file("in.safetensors"));
+  run = run_cli(dir, "dump --model " + model + " --inputs " + quoted(dir.file("in.safetensors")) + " --out " +
+                         quoted(dir.file("./in.safetensors")));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("is the input file"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1);
+  EXPECT_EQ(file_contents(dir.file("m/model.safetensors")), weights);
+  EXPECT_EQ(file_contents(dir.file("in.safetensors")), file_contents(fixture("bert_small/expected.safetensors")));
+}
+
 TEST(PruneCli, ReproducesTheFixturesPrunedModel) {
   TempDir dir;
   const CliRun run = run_cli(dir, "prune --model " + quoted(fixture("bert_small/model")) +

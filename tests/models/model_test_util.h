@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -93,6 +94,12 @@ inline double norm(const Tensor& t) {
 }
 
 using test_support::TempDir;  // tests/temp_dir.h
+
+// A whole file's bytes ("" when it cannot be read), to check that a file was left unchanged.
+inline std::string file_contents(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // Runs fn and returns the Error's message ("" when nothing was thrown).
 template <class F>
