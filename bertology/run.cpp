@@ -241,6 +241,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
                           {"seconds_masked", masked_eval.seconds}, {"seconds_pruned", pruned_eval.seconds},
                           {"speedup_masked_over_pruned", speedup}};
     model->save_pretrained((scratch_path / "pruned_model").string());
+    copy_tokenizer_files(o.model_dir, (scratch_path / "pruned_model").string());  // loads as it is
   }
 
   // 4. Outputs, then the whole folder moves into place at once.

@@ -86,17 +86,6 @@ double evaluate(PreTrainedModel& model, const EvalData& dev, int64_t batch_size,
   return task_score(dev, compute_head_stats(model, dev, eval_only).predictions, metric);
 }
 
-// Everything in the model folder that is not config or weights: the tokenizer's files.
-void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
-  for (const auto& entry : fs::directory_iterator(from)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = entry.path().filename().string(), ext = entry.path().extension().string();
-    if (name == "config.json" || ext == ".safetensors" || ext == ".bin" || name.find(".index.json") != std::string::npos)
-      continue;
-    fs::copy_file(entry.path(), to / name, fs::copy_options::overwrite_existing);
-  }
-}
-
 std::string fixed(double v, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << v;
@@ -229,10 +218,12 @@ TrainSummary train_model(const TrainOptions& o, const RunObserver& observer) {
   record["epochs"] = epochs;
   record["best_epoch"] = summary.best_epoch;
   record["best_dev_score"] = summary.best_score;
-  copy_tokenizer_files(o.model_dir, best_dir);
+  copy_tokenizer_files(o.model_dir, best_dir.string());
   write_file_atomically((best_dir / "train_results.json").string(), record.dump(2) + "\n");
   // The checkpoint folder is the output: move its files up, then commit the whole.
-  for (const auto& entry : fs::directory_iterator(best_dir)) fs::rename(entry.path(), output.scratch() / entry.path().filename());
+  std::vector<fs::path> files;  // listed first: renaming while iterating is unspecified
+  for (const auto& entry : fs::directory_iterator(best_dir)) files.push_back(entry.path());
+  for (const fs::path& file : files) fs::rename(file, output.scratch() / file.filename());
   fs::remove(best_dir);
   output.commit();
   observer.log(concat("best dev ", metric, " ", fixed(summary.best_score, 4), " at epoch ", summary.best_epoch,

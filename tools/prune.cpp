@@ -5,6 +5,7 @@
 
 #include <bertology/bertology/output_dir.h>
 #include <bertology/models/load_model.h>
+#include <bertology/models/tokenizer/load_tokenizer.h>
 
 #include "args.h"
 #include "commands.h"
@@ -59,6 +60,7 @@ int run_prune(const std::vector<std::string>& argv) {
   auto model = load_model(args.required("model"));
   model->prune_heads(heads);
   model->save_pretrained(args.required("out"));
+  copy_tokenizer_files(args.required("model"), args.required("out"));
   return 0;
 }
 

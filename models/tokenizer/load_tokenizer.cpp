@@ -99,4 +99,15 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir_name) {
   throw Error(concat(dir_name, ": no tokenizer files this library knows (vocab.txt, or vocab.json + merges.txt)"));
 }
 
+void copy_tokenizer_files(const std::string& from, const std::string& to) {
+  for (const char* name : {"vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json",
+                           "tokenizer.json", "added_tokens.json"}) {
+    const fs::path source = fs::path(from) / name;
+    if (!fs::is_regular_file(source)) continue;
+    std::error_code ec;
+    fs::copy_file(source, fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(concat("cannot copy ", source.string(), " to ", to, ": ", ec.message()));
+  }
+}
+
 }  // namespace bertology

@@ -14,4 +14,10 @@ namespace bertology {
 // whether the merges use the "</w>" suffix. Throws bertology::Error saying what is missing.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
+// Copies the tokenizer's files HF keeps in a model folder (vocab.txt, vocab.json, merges.txt,
+// tokenizer_config.json, special_tokens_map.json, tokenizer.json, added_tokens.json: those
+// present) from `from` to `to`, replacing older copies, so a model saved into `to` (pruned,
+// fine-tuned) loads with its tokenizer.
+void copy_tokenizer_files(const std::string& from, const std::string& to);
+
 }  // namespace bertology

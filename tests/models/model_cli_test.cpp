@@ -138,7 +138,9 @@ TEST(ModelCliOutputs, NeverOverwriteAModelOrAnInput) {
   run = run_cli(dir, "prune --model " + model + " --heads 0:1 --out " + quoted(dir.path()));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("is or contains the input"), std::string::npos) << run.err;
+  std::ofstream(dir.file("m/vocab.txt")) << "[PAD]\n[UNK]\n";
   ASSERT_EQ(run_cli(dir, "prune --model " + model + " --heads 0:1 --out " + quoted(dir.file("p"))).exit_code, 0);
+  EXPECT_EQ(file_contents(dir.file("p/vocab.txt")), "[PAD]\n[UNK]\n");  // the tokenizer comes along
   run = run_cli(dir, "prune --model " + model + " --heads 0:2 --out " + quoted(dir.file("p")));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("already holds a model"), std::string::npos) << run.err;
