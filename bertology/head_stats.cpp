@@ -41,6 +41,7 @@ void add_token_importance(const std::vector<Tensor>& contexts, const Tensor& mas
   const int64_t heads = model.num_heads();
   std::vector<double> xi = mask_lh.to_vector<double>();
   for (size_t l = 0; l < contexts.size(); ++l) {
+    if (contexts[l].size(1) == 0) continue;  // every head of this layer pruned
     Tensor ctx = contexts[l].detach().to(Device::cpu()).contiguous().to(DType::Float64);
     Tensor dctx = contexts[l].grad().to(Device::cpu()).contiguous().to(DType::Float64);
     const int64_t b = ctx.size(0), h = ctx.size(1), s = ctx.size(2), d = ctx.size(3);
@@ -212,14 +213,18 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
     collect_predictions(out, in, data, begin, stats.predictions);
     if (options.compute_entropy) add_entropy(out.attentions, in.attention_mask, model, entropy);
 
-    if (options.compute_importance) {
+    double scored = 0;  // tokens (examples for a classifier) the batch's loss averages over
+    for (float c : counts) scored += c;
+    // A language-model batch may score no token at all (masked LM: none masked): no loss, no gradient.
+    const bool nothing_scored = scored == 0;
+    if (options.compute_importance && !nothing_scored) {
       // example: Σ_b L_b, so ∂/∂ξ_b is example b's own gradient. batch: the model's own loss,
       // the mean over the batch's scored tokens (over its examples for a classifier).
       Tensor weights = Tensor::from_vector(counts, {b}).to(losses.device());
-      Tensor loss = options.granularity == Granularity::Batch ? sum(losses * weights) / sum(weights).item()
-                                                              : sum(losses);
+      Tensor loss = options.granularity == Granularity::Batch ? sum(losses * weights) / scored : sum(losses);
       if (options.granularity == Granularity::Token) {
-        for (const Tensor& c : out.contexts) c.retain_grad();
+        for (const Tensor& c : out.contexts)
+          if (c.size(1) > 0) c.retain_grad();  // a fully pruned layer's (B, 0, S, D) has no history
         loss.backward(Tensor(), {xi});
         add_token_importance(out.contexts, mask_lh, model, importance);
       } else {

@@ -1,5 +1,6 @@
 // The masking loop of SPEC section 5, scored through a caller-supplied evaluator.
 #include <bertology/bertology/masking.h>
+#include <bertology/tensor/error.h>
 
 #include <algorithm>
 #include <limits>
@@ -31,11 +32,18 @@ MaskingResult mask_heads_iteratively(const MaskEvaluator& evaluate, int64_t laye
     throw Error(concat("masking threshold must be in (0, 1), got ", options.threshold));
   if (!(options.amount > 0 && options.amount < 1))
     throw Error(concat("masking amount must be in (0, 1), got ", options.amount));
-  const int64_t total = layers * heads;
+  Tensor mask = Tensor::ones({layers, heads});  // (L, H), 1 = keep
+  if (options.heads_present.defined()) {
+    if (options.heads_present.sizes() != mask.sizes())
+      throw Error(concat("masking: heads_present ", options.heads_present.shape_str(), " is not (L, H) = [", layers,
+                         ", ", heads, "]"));
+    mask = options.heads_present.to(DType::Float32).clone();
+  }
+  int64_t total = 0;  // heads present: the pool masking draws from
+  for (float m : mask.to_vector<float>()) total += m != 0;
   const int64_t per_step = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(total) * options.amount));
 
   MaskingResult result;
-  Tensor mask = Tensor::ones({layers, heads});
   MaskEvaluation current = evaluate(mask);
   result.original_score = current.score;
   result.final_mask = mask.clone();

@@ -14,6 +14,9 @@ struct MaskingOptions {
   double threshold = 0.9;         // keep masking while score >= threshold × original
   double amount = 0.1;            // fraction of all L×H heads masked per step (at least one)
   bool lower_is_better = false;   // perplexity: keep masking while score <= original / threshold
+  // (L, H): 1 for heads the model has, 0 for heads pruned before the run, which are never chosen
+  // and never counted; the starting mask. Undefined: every head is present.
+  Tensor heads_present;
 };
 
 // The model's score and head importance (L, H) under a mask (L, H) of 1 = keep, 0 = masked.
@@ -25,7 +28,7 @@ using MaskEvaluator = std::function<MaskEvaluation(const Tensor& mask)>;
 
 struct MaskingStep {
   Tensor mask;               // (L, H) after this step
-  int64_t heads_masked = 0;  // in total
+  int64_t heads_masked = 0;  // in total, of the heads present
   int64_t heads_remaining = 0;
   double score = 0;
   bool meets_threshold = false;

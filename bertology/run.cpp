@@ -110,6 +110,9 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
   EvalData data = load_eval_data(o, *model, *tokenizer);
   const std::string metric = !o.metric_name.empty() ? o.metric_name : default_metric(o.task);
+  if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM)
+    if (metric != "perplexity")  // checked before the pass: the lm task's only score
+      throw Error(concat("metric '", metric, "' is not reported for task lm (perplexity)"));
   log(concat(model->class_name(), " (", model->num_layers(), " layers x ", model->num_heads(), " heads), task ",
              data.task_name, ", ", data.examples.size(), " examples, ", data.total_tokens(), " tokens"));
 
@@ -173,10 +176,15 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
 
   // 3. Iterative masking, then pruning of the final mask.
   RunSummary summary{metric, original_score, original_score, 0, 0, output.string()};
-  Tensor final_mask = Tensor::ones({model->num_layers(), model->num_heads()});
+  // (L, H): 1 for the heads the model has, 0 for heads pruned before this run (a pruned_model/
+  // run again): those are never masked, counted or pruned again.
+  Tensor present = Tensor::zeros({model->num_layers(), model->num_heads()});
+  for (int64_t l = 0; l < model->num_layers(); ++l)
+    for (int64_t h : model->kept_heads(l)) present.data<float>()[l * model->num_heads() + h] = 1.0f;
+  Tensor final_mask = present.clone();
   const fs::path scratch_path = staged.scratch();
   if (o.try_masking) {
-    MaskingOptions mo{o.masking_threshold, o.masking_amount, lower_is_better(metric)};
+    MaskingOptions mo{o.masking_threshold, o.masking_amount, lower_is_better(metric), present};
     int step_number = 0;
     auto evaluate = [&](const Tensor& mask) {
       HeadStatsOptions again = pass;
@@ -202,7 +210,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
                                                    });
     final_mask = masking.final_mask;
     summary.final_score = masking.final_score;
-    summary.heads_masked = final_mask.numel() - static_cast<int64_t>(sum(final_mask).item());
+    summary.heads_masked = static_cast<int64_t>(sum(present).item() - sum(final_mask).item());
     results["masking"] = {{"threshold", o.masking_threshold}, {"amount", o.masking_amount},
                           {"final_score", masking.final_score}, {"heads_masked", summary.heads_masked},
                           {"trajectory", trajectory}};
@@ -215,10 +223,10 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
     HeadStats masked_eval = compute_head_stats(*model, data, eval_only);
     const int64_t params_before = parameter_count(*model);
     std::map<int64_t, std::vector<int64_t>> to_prune;
-    std::vector<float> m = final_mask.to_vector<float>();
+    std::vector<float> m = final_mask.to_vector<float>(), p = present.to_vector<float>();
     for (int64_t l = 0; l < model->num_layers(); ++l)
       for (int64_t h = 0; h < model->num_heads(); ++h)
-        if (m[l * model->num_heads() + h] == 0) to_prune[l].push_back(h);
+        if (m[l * model->num_heads() + h] == 0 && p[l * model->num_heads() + h] != 0) to_prune[l].push_back(h);
     model->prune_heads(to_prune);
     const int64_t params_after = parameter_count(*model);
     eval_only.head_mask = Tensor();

@@ -108,6 +108,48 @@ TEST_P(HeadStatsFixture, TokenGranularityBoundsExampleGranularity) {
   for (size_t i = 0; i < e.size(); ++i) EXPECT_GE(t[i], e[i] * (1 - 1e-4)) << "head " << i;
 }
 
+// A layer with every head pruned (its attention adds only the output bias) works at every
+// granularity: its importance is 0, the other layers' are finite.
+TEST(HeadStatsPruned, EveryGranularityOnAFullyPrunedLayer) {
+  StateDict expected = expected_outputs("bert_small");
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture("bert_small/model"));
+  const int64_t heads = model->num_heads();
+  std::vector<int64_t> all(heads);
+  for (int64_t h = 0; h < heads; ++h) all[h] = h;
+  model->prune_heads({{1, all}});
+  EvalData data = fixture_data(expected, TaskKind::Classification);
+  for (Granularity g : {Granularity::Example, Granularity::Batch, Granularity::Token}) {
+    HeadStatsOptions options;
+    options.granularity = g;
+    HeadStats stats = compute_head_stats(*model, data, options);
+    const std::vector<double> imp = stats.importance_sum.to_vector<double>();
+    for (int64_t h = 0; h < heads; ++h) EXPECT_EQ(imp[heads + h], 0.0) << "head " << h;
+    double others = 0;
+    for (int64_t h = 0; h < heads; ++h) others += imp[h];
+    EXPECT_GT(others, 0.0);
+    EXPECT_TRUE(std::isfinite(others));
+  }
+}
+
+// A masked-LM batch in which no token is masked scores nothing: it adds no importance instead of
+// a 0/0 gradient.
+TEST(HeadStatsPruned, BatchWithNoScoredTokenAddsNothing) {
+  StateDict expected = expected_outputs("bert_mlm");
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture("bert_mlm/model"));
+  EvalData data = fixture_data(expected, TaskKind::MaskedLM);
+  EvalData unscored = data;
+  for (EvalExample& ex : unscored.examples) std::fill(ex.token_labels.begin(), ex.token_labels.end(), -100);
+  data.examples.insert(data.examples.begin(), unscored.examples.begin(), unscored.examples.end());
+  HeadStatsOptions options;
+  options.granularity = Granularity::Batch;
+  options.compute_entropy = false;
+  options.batch_size = static_cast<int64_t>(unscored.examples.size());  // the first batch scores nothing
+  HeadStats with = compute_head_stats(*model, data, options);
+  HeadStatsOptions only_scored = options;
+  HeadStats without = compute_head_stats(*model, fixture_data(expected, TaskKind::MaskedLM), only_scored);
+  EXPECT_EQ(with.importance_sum.to_vector<double>(), without.importance_sum.to_vector<double>());
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, HeadStatsFixture,
                          ::testing::Values(Family{"bert_small", TaskKind::Classification},
                                            Family{"bert_regression", TaskKind::Regression},

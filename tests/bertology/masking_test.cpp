@@ -56,6 +56,28 @@ TEST(Masking, ScriptedRunFollowsSpec) {
   EXPECT_FALSE(logged[2].meets_threshold);
 }
 
+TEST(Masking, HeadsPrunedBeforeTheRunAreNeverChosenOrCounted) {
+  // 2 x 3 heads, heads 0 and 4 already pruned (importance 0, the smallest): 4 heads present,
+  // amount 0.25 -> max(1, int(4 * 0.25)) = 1 head per step.
+  std::vector<std::vector<float>> seen;
+  MaskEvaluator evaluate = [&](const Tensor& mask) {
+    seen.push_back(flat(mask));
+    return MaskEvaluation{seen.size() < 3 ? 1.0 : 0.5, table({0.0f, 0.3f, 0.2f, 0.9f, 0.0f, 0.5f}, 2, 3)};
+  };
+  MaskingOptions options{0.9, 0.25, false, table({0, 1, 1, 1, 0, 1}, 2, 3)};
+  std::vector<MaskingStep> logged;
+  MaskingResult r = mask_heads_iteratively(evaluate, 2, 3, options, [&](const MaskingStep& s) { logged.push_back(s); });
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], (std::vector<float>{0, 1, 1, 1, 0, 1}));  // the starting mask
+  EXPECT_EQ(seen[1], (std::vector<float>{0, 1, 0, 1, 0, 1}));  // head 2 (0.2), not the pruned ones
+  EXPECT_EQ(seen[2], (std::vector<float>{0, 0, 0, 1, 0, 1}));  // then head 1 (0.3): score 0.5 fails
+  EXPECT_EQ(flat(r.final_mask), seen[1]);
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[0].heads_masked, 1);
+  EXPECT_EQ(logged[0].heads_remaining, 3);
+  EXPECT_THROW(mask_heads_iteratively(evaluate, 3, 2, options), Error);  // not (L, H)
+}
+
 TEST(Masking, StopsBeforeTakingTheLastHeads) {
   // The score never drops: masking goes on until one step would remove every remaining head.
   int calls = 0;

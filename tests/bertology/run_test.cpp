@@ -134,6 +134,29 @@ TEST_P(RunLanguageModel, WritesOutputsScoredByPerplexity) {
   EXPECT_LE(s.final_score, s.original_score / 0.5 + 1e-9);
   EXPECT_NEAR(results["pruning"]["score_masked"].get<double>(), results["pruning"]["score_pruned"].get<double>(),
               1e-6 * s.original_score);
+
+  // Perplexity is the only language-model score (its direction depends on the name): another
+  // name is refused before the pass, not scored as perplexity with the wrong direction.
+  o.metric_name = "accuracy";
+  o.output_dir = dir.file("out2");
+  const std::string message = error_of([&] { run_bertology(o); });
+  EXPECT_NE(message.find("metric 'accuracy' is not reported for task lm (perplexity)"), std::string::npos) << message;
+
+  // The pruned model runs again as it is; its pruned heads are neither masked again nor counted.
+  RunOptions again = o;
+  again.metric_name.clear();
+  again.model_dir = (fs::path(dir.file("out")) / "pruned_model").string();
+  again.output_dir = dir.file("out3");
+  again.masking_threshold = 0.01;
+  std::unique_ptr<PreTrainedModel> pruned = load_model(again.model_dir);
+  int64_t present = 0;
+  for (int64_t l = 0; l < pruned->num_layers(); ++l) present += static_cast<int64_t>(pruned->kept_heads(l).size());
+  ASSERT_LT(present, pruned->num_layers() * pruned->num_heads()) << "the first run pruned nothing";
+  RunSummary second = run_bertology(again);
+  EXPECT_LT(second.heads_masked, present);
+  nlohmann::json second_results = read_json(fs::path(again.output_dir) / "results.json");
+  for (const auto& step : second_results["masking"]["trajectory"])
+    EXPECT_EQ(step["heads_masked"].get<int64_t>() + step["heads_remaining"].get<int64_t>(), present);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, RunLanguageModel, ::testing::Values("gpt2_lm", "openai_gpt_lm", "bert_mlm"));
