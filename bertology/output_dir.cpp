@@ -82,6 +82,12 @@ void refuse_output_file_over_inputs(const fs::path& output, const std::string& m
       throw Error(concat(output.string(), ": ", option, " is the input file; refusing to overwrite it"));
 }
 
+void refuse_output_inside(const fs::path& output, const std::string& folder, const std::string& option) {
+  if (!folder.empty() && is_or_is_inside(resolved(output), resolved(folder)))
+    throw Error(concat(output.string(), ": ", option, " is inside the model folder '", folder,
+                       "'; refusing to write there"));
+}
+
 void refuse_to_replace_a_model(const fs::path& output, const std::string& option) {
   if (!fs::is_directory(output)) return;
   for (const char* file : {"config.json", "model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",

@@ -24,6 +24,9 @@ void refuse_output_over_inputs(const std::filesystem::path& output, const std::v
 void refuse_output_file_over_inputs(const std::filesystem::path& output, const std::string& model_dir,
                                     const std::vector<std::string>& input_files, const std::string& option);
 
+// Throws when `output` lies inside the folder `folder` (a model's folder gets no new files).
+void refuse_output_inside(const std::filesystem::path& output, const std::string& folder, const std::string& option);
+
 // Throws when the folder `output` already holds a model (config.json, weights): `init` and
 // `prune` write a new model folder and never replace one.
 void refuse_to_replace_a_model(const std::filesystem::path& output, const std::string& option);

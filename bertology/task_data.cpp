@@ -5,6 +5,7 @@
 #include <bertology/models/text_file.h>
 #include <bertology/tensor/system_memory.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -27,6 +28,10 @@ std::string read_lm_text(const std::string& path) {
 EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, const Tokenizer& tokenizer) {
   const std::string cls = model.class_name();
   const std::string where = model.source().directory.empty() ? cls : model.source().directory;
+  // Sequences longer than the model's positions cannot run: like HF's run_glue (min with
+  // model_max_length), the longest sequence is the smaller of the two.
+  const int64_t positions = model.config().max_position_embeddings;
+  const int64_t max_seq_length = positions > 0 ? std::min(o.max_seq_length, positions) : o.max_seq_length;
   if (o.task == "lm") {
     TaskKind kind;
     if (cls == "GPT2LMHeadModel" || cls == "OpenAIGPTLMHeadModel") kind = TaskKind::CausalLM;
@@ -36,7 +41,7 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
     if (o.data_file.empty() && o.data_dir.empty()) throw Error("--task lm needs --data-file or --data-dir");
     const std::string path =
         !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(glue_split_name(o.split), ".txt")).string();
-    return encode_lm_text(read_lm_text(path), kind, tokenizer, o.max_seq_length, o.seed);
+    return encode_lm_text(read_lm_text(path), kind, tokenizer, max_seq_length, o.seed);
   }
   const GlueTask& task = glue_task(o.task);
   if (cls.find("ForSequenceClassification") == std::string::npos)
@@ -45,7 +50,7 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
     throw Error(concat(where, ": the model has num_labels = ", model.config().num_labels, " but task ", task.name,
                        " has ", task.num_labels()));
   if (o.data_dir.empty()) throw Error(concat("task ", task.name, " needs --data-dir"));
-  return encode_glue(task, read_glue_examples(task, o.data_dir, o.split), tokenizer, o.max_seq_length);
+  return encode_glue(task, read_glue_examples(task, o.data_dir, o.split), tokenizer, max_seq_length);
 }
 
 std::string default_metric(const std::string& task) {

@@ -26,12 +26,15 @@ using Clock = std::chrono::steady_clock;
 
 void check_options(const TrainOptions& o) {
   if (o.epochs < 1) throw Error(concat("--epochs must be at least 1, got ", o.epochs));
-  if (o.batch_size < 1) throw Error(concat("--batch-size must be at least 1, got ", o.batch_size));
+  if (o.batch_size < 1 || o.batch_size > (int64_t{1} << 30))
+    throw Error(concat("--batch-size must be in [1, 2^30], got ", o.batch_size));
   if (o.max_seq_length < 2) throw Error(concat("--max-seq-length must be at least 2, got ", o.max_seq_length));
-  if (!(o.learning_rate > 0)) throw Error(concat("--learning-rate must be positive, got ", o.learning_rate));
+  if (!(o.learning_rate > 0 && std::isfinite(o.learning_rate)))
+    throw Error(concat("--learning-rate must be positive and finite, got ", o.learning_rate));
   if (!(o.warmup_ratio >= 0 && o.warmup_ratio < 1))
     throw Error(concat("--warmup-ratio must be in [0, 1), got ", o.warmup_ratio));
-  if (!(o.weight_decay >= 0)) throw Error(concat("--weight-decay must not be negative, got ", o.weight_decay));
+  if (!(o.weight_decay >= 0 && std::isfinite(o.weight_decay)))
+    throw Error(concat("--weight-decay must be finite and not negative, got ", o.weight_decay));
   if (!(o.max_grad_norm >= 0)) throw Error(concat("--max-grad-norm must not be negative, got ", o.max_grad_norm));
   if (o.model_dir.empty()) throw Error("--model is required");
   if (o.task.empty()) throw Error("--task is required");

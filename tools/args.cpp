@@ -9,6 +9,10 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
            const std::set<std::string>& options) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
+    if (a == "-h" && flags.count("help")) {
+      flags_.insert("help");
+      continue;
+    }
     if (a.rfind("--", 0) != 0) {
       positional_.push_back(a);
       continue;
@@ -27,12 +31,19 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
       if (!inline_value) {
         if (i + 1 >= argv.size()) throw Error(concat("option --", name, " needs a value"));
         value = argv[++i];
+        if (value.rfind("--", 0) == 0)  // "--text --output x": the value was forgotten
+          throw Error(concat("option --", name, " needs a value, got the option '", value, "' (write --", name,
+                             "=VALUE for a value that starts with --)"));
       }
+      if (value.empty()) throw Error(concat("option --", name, " needs a non-empty value"));
+      if (values_.count(name)) throw Error(concat("option --", name, " is given twice"));
       values_[name] = value;
     } else {
       throw Error(concat("unknown option --", name));
     }
   }
+  if (!positional_.empty() && !flags_.count("help"))
+    throw Error(concat("unexpected argument '", positional_[0], "' (options start with --; quote values with spaces)"));
 }
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {
@@ -44,6 +55,13 @@ std::string Args::required(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) throw Error(concat("missing required option --", name));
   return it->second;
+}
+
+long long Args::get_int_in(const std::string& name, long long fallback, long long lowest, long long highest) const {
+  const long long v = get_int(name, fallback);
+  if (v < lowest || v > highest)
+    throw Error(concat("option --", name, " must be in [", lowest, ", ", highest, "], got ", v));
+  return v;
 }
 
 long long Args::get_int(const std::string& name, long long fallback) const {

@@ -1,5 +1,7 @@
-// A small command-line parser shared by the subcommands: --flag, --key value, --key=value.
-// Unknown options and missing values are errors naming the option.
+// A small command-line parser shared by the subcommands: --flag, --key value, --key=value, and
+// -h for --help. Errors name the option: unknown options, missing or empty values, a separate
+// value that is itself an option ("--text --output x"), an option given twice, and any argument
+// that is not an option.
 #pragma once
 #include <map>
 #include <set>
@@ -19,6 +21,8 @@ class Args {
   std::string get(const std::string& name, const std::string& fallback = "") const;
   std::string required(const std::string& name) const;  // throws when absent
   long long get_int(const std::string& name, long long fallback) const;
+  // get_int, and an error naming the option when the value is outside [lowest, highest].
+  long long get_int_in(const std::string& name, long long fallback, long long lowest, long long highest) const;
   double get_double(const std::string& name, double fallback) const;
   const std::vector<std::string>& positional() const { return positional_; }
 

@@ -89,13 +89,14 @@ int run_dump(const std::vector<std::string>& argv) {
   if (grads) {
     out.loss.backward();  // every parameter and the mask
     result["head_mask_grad"] = in.head_mask.grad();
-    for (auto& [name, p] : model->named_parameters()) result["grad." + name] = p.grad();
-    // One mask per example, the weights left alone: each example's gradient of the batch mean.
+    for (auto& [name, p] : model->named_parameters())  // a fully pruned layer's (0, E) weights get no gradient
+      result["grad." + name] = p.grad().defined() ? p.grad() : Tensor::zeros(p.sizes(), p.dtype(), p.device());
+    // One mask per example (the given one, broadcast to (B, L, H)), the weights left alone: each
+    // example's gradient of the batch mean.
     model->requires_grad_(false);
-    Tensor per_example = (mask.defined() && mask.dim() == 3 ? mask : Tensor::ones({L, H}).expand({B, L, H}))
-                             .contiguous()
-                             .detach()
-                             .requires_grad_();
+    const Tensor given = mask.defined() ? mask : Tensor::ones({L, H});  // (H), (L, H) or (B, L, H)
+    const Tensor as_blh = given.dim() == 3 ? given : (given.dim() == 1 ? given.view({1, 1, H}) : given.unsqueeze(0));
+    Tensor per_example = as_blh.expand({B, L, H}).contiguous().detach().requires_grad_();
     in.head_mask = per_example;
     result["head_mask_grad_per_example"] = grad(model->forward(in).loss, {per_example})[0];
   }

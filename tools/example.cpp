@@ -1,6 +1,7 @@
 // `bertology example`: a small end-to-end run of the library — fits a two-layer network to a
 // noisy sine with autograd and AdamW, printing the loss as it falls.
 #include <cmath>
+#include <limits>
 #include <cstdio>
 
 #include <bertology/autograd/autograd.h>
@@ -21,8 +22,8 @@ int run_example(const std::vector<std::string>& argv) {
   }
   const int64_t steps = args.get_int("steps", 300);
   if (steps < 1) throw Error("--steps must be at least 1");
-  if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int("threads", 1)));
-  Generator gen(static_cast<uint64_t>(args.get_int("seed", 0)));
+  if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int_in("threads", 1, 1, 1024)));
+  Generator gen(static_cast<uint64_t>(args.get_int_in("seed", 0, 0, std::numeric_limits<long long>::max())));
 
   // Data: y = sin(3x) + noise, x in [-1, 1]. x (N, 1), y (N, 1)
   const int64_t n = 256, hidden = 32;

@@ -21,11 +21,14 @@ int run_init(const std::vector<std::string>& argv) {
     return 0;
   }
   refuse_to_replace_a_model(args.required("out"), "--out");
+  const std::string dtype = args.get("dtype", "F32");
+  if (dtype != "F32" && dtype != "F16" && dtype != "BF16" && dtype != "F64")
+    throw Error(concat("--dtype must be F32, F16, BF16 or F64, got '", dtype, "'"));
   const ModelConfig config = load_config(args.required("config"));
   const long long seed = args.get_int("seed", 0);
   if (seed < 0) throw Error("--seed must not be negative");
   auto model = init_model(config, static_cast<uint64_t>(seed), args.get("architecture"));
-  model->source().dtype = args.get("dtype", "F32");
+  model->source().dtype = dtype;
   model->save_pretrained(args.required("out"));
   return 0;
 }

@@ -55,6 +55,7 @@ int run_prune(const std::vector<std::string>& argv) {
     return 0;
   }
   refuse_output_over_inputs(args.required("out"), {args.required("model")}, "--out");
+  refuse_output_inside(args.required("out"), args.required("model"), "--out");
   refuse_to_replace_a_model(args.required("out"), "--out");
   const auto heads = parse_heads(args.required("heads"));
   auto model = load_model(args.required("model"));

@@ -2,6 +2,7 @@
 // (or a plain-text file for language models); see bertology/run.h for the steps.
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <unistd.h>
 
@@ -69,7 +70,7 @@ int run_run(const std::vector<std::string>& argv) {
   o.granularity = parse_granularity(args.get("granularity", "example"));
   o.normalization.by_layer = !args.flag("dont-normalize-importance-by-layer");
   o.normalization.global = !args.flag("dont-normalize-global-importance");
-  o.seed = static_cast<uint64_t>(args.get_int("seed", 42));
+  o.seed = static_cast<uint64_t>(args.get_int_in("seed", 42, 0, std::numeric_limits<long long>::max()));
   o.try_masking = args.flag("try-masking");
   o.ablation = args.flag("ablation");
   o.masking_threshold = args.get_double("masking-threshold", 0.9);
@@ -78,7 +79,7 @@ int run_run(const std::vector<std::string>& argv) {
   o.command_line = "bertology run";
   for (const std::string& a : argv) o.command_line += " " + a;
   o.device = parse_device(args.get("device", "cpu"));
-  if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int("threads", 1)));
+  if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int_in("threads", 1, 1, 1024)));
 
   const bool quiet = args.flag("quiet");
   const RunObserver observer = console_observer(quiet);

@@ -61,11 +61,8 @@ int run_tokenize(const std::vector<std::string>& argv) {
     std::cout << kUsage;
     return 0;
   }
-  if (!args.positional().empty())
-    throw Error(concat("unexpected argument '", args.positional()[0], "' (texts come on stdin)"));
+  const long long max_length = args.get_int_in("max-length", 0, 0, 1 << 20);  // 0: no padding
   const auto tokenizer = load_tokenizer(args.required("tokenizer"));
-  const long long max_length = args.get_int("max-length", 0);
-  if (max_length < 0) throw Error("--max-length must be positive");
   EncodeOptions options;
   options.add_special_tokens = !args.flag("no-special-tokens");
   options.max_length = static_cast<std::size_t>(max_length);

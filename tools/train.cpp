@@ -62,7 +62,7 @@ int run_train(const std::vector<std::string>& argv) {
   o.metric_name = args.get("metric-name");
   o.command_line = "bertology train";
   for (const std::string& a : argv) o.command_line += " " + a;
-  if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int("threads", 1)));
+  if (args.has("threads")) set_num_threads(static_cast<int>(args.get_int_in("threads", 1, 1, 1024)));
 
   const bool quiet = args.flag("quiet");
   const RunObserver observer = console_observer(quiet);

@@ -87,6 +87,9 @@ TEST(DumpCliMasked, AppliesTheHeadMaskFile) {
   EXPECT_LT(relative_error(ours.at("logits"), ref.at("logits_masked")), 1e-5);
   EXPECT_LT(relative_error(ours.at("loss"), ref.at("loss_masked")), 1e-5);
   EXPECT_LT(relative_error(ours.at("head_mask_grad"), ref.at("head_mask_grad_masked")), 1e-4);
+  // The per-example gradients are taken at the given mask too: over the batch they add up to the
+  // shared mask's gradient.
+  EXPECT_LT(relative_error(sum(ours.at("head_mask_grad_per_example"), {0}), ours.at("head_mask_grad")), 1e-5);
 }
 
 TEST(DumpCliErrors, OneLineAndExitCodeOne) {
