@@ -83,7 +83,7 @@ Tensor head_ranks(const Tensor& importance) {
   std::vector<double> v = importance.to_vector<double>();
   std::vector<int64_t> order(v.size()), ranks(v.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[a] > v[b]; });
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[a] > v[b] || (v[a] == v[b] && a > b); });
   for (size_t r = 0; r < order.size(); ++r) ranks[order[r]] = static_cast<int64_t>(r);
   return Tensor::from_vector(ranks, importance.sizes());
 }
@@ -140,6 +140,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
                      {"metric", metric}};
   results["options"] = {{"batch_size", o.batch_size}, {"max_seq_length", o.max_seq_length},
                         {"granularity", granularity_name(o.granularity)}, {"seed", o.seed},
+                        {"normalize_by_tokens", o.normalization.by_tokens},
                         {"normalize_by_layer", o.normalization.by_layer},
                         {"normalize_global", o.normalization.global}};
   results["attn_entropy"] = table_json(stats.entropy);
@@ -183,7 +184,16 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
     for (int64_t h : model->kept_heads(l)) present.data<float>()[l * model->num_heads() + h] = 1.0f;
   Tensor final_mask = present.clone();
   const fs::path scratch_path = staged.scratch();
-  if (o.try_masking) {
+  // The threshold is a fraction of the unmasked score: for a score of 0 (MCC of a model that
+  // predicts one class), a negative one or NaN it could never stop the loop, so masking is skipped.
+  const bool maskable = std::isfinite(original_score) && original_score > 0;
+  if (o.try_masking && !maskable) {
+    const std::string why = concat("the unmasked score is ", original_score,
+                                   ", and a threshold relative to it needs a positive score");
+    log("Masking skipped: " + why);
+    results["masking"] = {{"skipped", why}};
+  }
+  if (o.try_masking && maskable) {
     MaskingOptions mo{o.masking_threshold, o.masking_amount, lower_is_better(metric), present};
     int step_number = 0;
     auto evaluate = [&](const Tensor& mask) {

@@ -59,7 +59,9 @@ RunSummary run_bertology(const RunOptions& options, const RunObserver& observer 
 // The layer × head table as run_bertology.py prints it: a header of head numbers, then one
 // "layer i:" row per layer (1-based), values tab-separated.
 std::string format_head_table(const Tensor& table, int precision = 5);
-// Ranks 0 = most important, over all heads (as run_bertology.py's head_ranks).
+// Ranks 0 = most important, over all heads (as run_bertology.py's head_ranks). Ties go the way
+// masking takes them: masking removes the lower flat index first, so among equal importances
+// the higher index ranks as more important.
 Tensor head_ranks(const Tensor& importance);
 
 }  // namespace bertology

@@ -17,8 +17,8 @@ namespace bertology::cli {
 
 int run_run(const std::vector<std::string>& argv) {
   Args args(argv,
-            {"dont-normalize-importance-by-layer", "dont-normalize-global-importance", "try-masking", "ablation", "quiet",
-             "overwrite-output-dir", "help"},
+            {"dont-normalize-importance-by-tokens", "dont-normalize-importance-by-layer",
+             "dont-normalize-global-importance", "try-masking", "ablation", "quiet", "overwrite-output-dir", "help"},
             {"model", "task", "data-dir", "data-file", "output-dir", "batch-size", "max-seq-length", "data-subset",
              "granularity", "seed", "threads", "device", "masking-threshold", "masking-amount", "metric-name"});
   if (args.flag("help")) {
@@ -40,6 +40,8 @@ int run_run(const std::vector<std::string>& argv) {
            "  --data-subset N         only the first N examples\n"
            "  --granularity G         example (the paper), token (Michel's code) or batch\n"
            "                          (run_bertology.py): where |.| is taken (example)\n"
+           "  --dont-normalize-importance-by-tokens\n"
+           "                          skip dividing by the number of non-padding tokens\n"
            "  --dont-normalize-importance-by-layer\n"
            "                          skip dividing each layer by its L2 norm\n"
            "  --dont-normalize-global-importance\n"
@@ -68,6 +70,7 @@ int run_run(const std::vector<std::string>& argv) {
   o.max_seq_length = args.get_int("max-seq-length", 128);
   o.data_subset = args.get_int("data-subset", -1);
   o.granularity = parse_granularity(args.get("granularity", "example"));
+  o.normalization.by_tokens = !args.flag("dont-normalize-importance-by-tokens");
   o.normalization.by_layer = !args.flag("dont-normalize-importance-by-layer");
   o.normalization.global = !args.flag("dont-normalize-global-importance");
   o.seed = static_cast<uint64_t>(args.get_int_in("seed", 42, 0, std::numeric_limits<long long>::max()));

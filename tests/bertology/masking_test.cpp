@@ -4,6 +4,7 @@
 
 #include <bertology/autograd/autograd.h>
 #include <bertology/bertology/masking.h>
+#include <bertology/bertology/run.h>
 
 using namespace bertology;
 
@@ -54,6 +55,13 @@ TEST(Masking, ScriptedRunFollowsSpec) {
   EXPECT_EQ(logged[2].heads_remaining, 3);
   EXPECT_TRUE(logged[1].meets_threshold);
   EXPECT_FALSE(logged[2].meets_threshold);
+}
+
+// Ranks and masking agree on ties: the head masked first among equals ranks as least important.
+TEST(Masking, RanksBreakTiesAsMaskingDoes) {
+  Tensor importance = table({0.5f, 0.1f, 0.1f, 0.9f}, 2, 2);
+  EXPECT_EQ(head_ranks(importance).to_vector<int64_t>(), (std::vector<int64_t>{1, 3, 2, 0}));
+  EXPECT_EQ(least_important_unmasked(importance, Tensor::ones({2, 2}), 1), (std::vector<int64_t>{1}));
 }
 
 TEST(Masking, HeadsPrunedBeforeTheRunAreNeverChosenOrCounted) {

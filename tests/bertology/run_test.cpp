@@ -196,6 +196,33 @@ TEST(Run, BadInputsGiveOneClearError) {
             std::string::npos);
 }
 
+// A threshold relative to an unmasked score of 0 could never stop the loop: masking is skipped
+// and says why.
+TEST(Run, MaskingIsSkippedWhenTheUnmaskedScoreIsZero) {
+  TempDir dir;
+  const std::string model = model_with_tokenizer(dir, "bert_small");
+  const std::string data = mnli_dir(dir, 1);
+  RunOptions o = base_options(model, dir.file("probe"));
+  o.task = "mnli";
+  o.data_dir = data;
+  if (run_bertology(o).original_score > 0) {  // the one example was right: give it another label
+    std::ifstream in(fs::path(data) / "dev_matched.tsv");
+    std::string tsv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t tab = tsv.rfind('\t');
+    const std::string gold = tsv.substr(tab + 1, tsv.size() - tab - 2);
+    tsv = tsv.substr(0, tab + 1) + (gold == "entailment" ? "neutral" : "entailment") + "\n";
+    write(fs::path(data) / "dev_matched.tsv", tsv);
+  }
+  o.output_dir = dir.file("out");
+  o.try_masking = true;
+  RunSummary s = run_bertology(o);
+  EXPECT_EQ(s.original_score, 0.0);
+  EXPECT_EQ(s.heads_masked, 0);
+  const nlohmann::json results = read_json(dir.file("out/results.json"));
+  EXPECT_NE(results["masking"]["skipped"].get<std::string>().find("needs a positive score"), std::string::npos);
+  EXPECT_FALSE(results.contains("pruning"));
+}
+
 // --overwrite-output-dir replaces an earlier output only: never a folder holding the model or the
 // data, the current directory, or a folder that is not an earlier output.
 TEST(Run, OverwriteNeverReplacesTheInputsOrUnrelatedFolders) {
