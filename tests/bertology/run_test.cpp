@@ -241,9 +241,9 @@ TEST(Run, OverwriteNeverReplacesTheInputsOrUnrelatedFolders) {
   EXPECT_NE(parent.find("--output-dir is or contains the input"), std::string::npos) << parent;
   EXPECT_NE(error(data).find("is or contains the input '" + data + "'"), std::string::npos);
   fs::create_directories(dir.file("notes"));
-  write(dir.file("notes/todo.txt"), "keep me\n");
+  write(dir.file("notes/keep.txt"), "keep me\n");
   EXPECT_NE(error(dir.file("notes")).find("is not an earlier output"), std::string::npos);
-  EXPECT_TRUE(fs::exists(dir.file("notes/todo.txt")));
+  EXPECT_TRUE(fs::exists(dir.file("notes/keep.txt")));
   fs::create_directories(dir.file("here/sub"));
   write(dir.file("here/results.json"), "{}");
   const fs::path cwd = fs::current_path();
