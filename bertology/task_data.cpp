@@ -59,10 +59,14 @@ std::string default_metric(const std::string& task) {
 
 bool lower_is_better(const std::string& metric) { return metric == "perplexity"; }
 
+void check_lm_metric(const EvalData& data, const std::string& metric) {
+  if ((data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) && metric != "perplexity")
+    throw Error(concat("metric '", metric, "' is not reported for task lm (perplexity)"));
+}
+
 double task_score(const EvalData& data, const Predictions& p, const std::string& metric) {
   if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
-    if (metric != "perplexity")  // the only lm score; lower_is_better() depends on the name
-      throw Error(concat("metric '", metric, "' is not reported for task lm (perplexity)"));
+    check_lm_metric(data, metric);
     if (p.lm_tokens == 0) throw Error("no tokens were scored: the text is too short");
     return std::exp(p.lm_loss_sum / static_cast<double>(p.lm_tokens));
   }

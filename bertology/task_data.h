@@ -28,6 +28,9 @@ EvalData load_task_data(const TaskDataOptions& options, const PreTrainedModel& m
 // The metric a task is scored by when none is named: the GLUE task's default, perplexity for lm.
 std::string default_metric(const std::string& task);
 bool lower_is_better(const std::string& metric);  // perplexity
+// Throws unless `metric` is one the data's task reports for a language model: perplexity, the
+// only lm score (lower_is_better() goes by the name). Other tasks are checked by task_score.
+void check_lm_metric(const EvalData& data, const std::string& metric);
 
 // The named metric of a pass's predictions (perplexity for language models).
 double task_score(const EvalData& data, const Predictions& predictions, const std::string& metric);
