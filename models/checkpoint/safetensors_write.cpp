@@ -60,7 +60,6 @@ std::vector<PlannedTensor> plan_layout(const std::string& path, const StateDict&
     const std::string where = concat(path, ": tensor '", name, "': ");
     if (name == "__metadata__") throw Error(where + "this name is reserved for the metadata");
     if (!tensor.defined()) throw Error(where + "tensor is undefined");
-    if (!tensor.device().is_cpu()) throw Error(where + "tensor is not on the CPU");
     StoredDType stored = default_stored_dtype(tensor.dtype());
     auto requested = dtype_per_tensor.find(name);
     if (requested != dtype_per_tensor.end()) {
@@ -70,7 +69,7 @@ std::vector<PlannedTensor> plan_layout(const std::string& path, const StateDict&
     }
     if (!can_store_as(tensor.dtype(), stored))
       throw Error(concat(where, "cannot store ", dtype_name(tensor.dtype()), " values as ", stored_dtype_name(stored)));
-    planned.push_back({name, tensor.detach().to(Device::cpu()).contiguous(), stored});
+    planned.push_back({name, tensor.detach().to(Device::cpu()).contiguous(), stored});  // a GPU tensor is copied
   }
   std::stable_sort(planned.begin(), planned.end(), [](const PlannedTensor& a, const PlannedTensor& b) {
     return python_dtype_rank(a.stored) > python_dtype_rank(b.stored);  // names already sorted

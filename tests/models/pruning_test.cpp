@@ -74,10 +74,12 @@ TEST_P(PrunedFixture, PrunedCheckpointEqualsMaskedModel) {
   EXPECT_LT(relative_error(Tensor::from_vector(ours, {n}), Tensor::from_vector(ref, {n})), 1e-4);
 }
 
-// Pruning in the library and saving writes exactly the fixture's model_pruned tensors.
+// Pruning in the library and saving writes exactly the fixture's model_pruned tensors (on the
+// GPU machine the model is pruned on the GPU and saved from there).
 TEST_P(PrunedFixture, PruneThenSaveReproducesFixture) {
   const std::string family = GetParam();
   auto model = load_model(fixture(family + "/model"));
+  model->to(test_device());
   model->prune_heads(meta_pruned_heads(family));
   TempDir dir;
   const std::string saved = dir.file("pruned");
