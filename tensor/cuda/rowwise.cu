@@ -124,6 +124,59 @@ __global__ void softmax_kernel(const T* x, T* y, int64_t rows, int64_t width) {
   }
 }
 
+// ---- softmax of short rows: one warp per row -----------------------------------------------------
+// Attention's rows are S wide (128 for BERT at 128 tokens): a block per row would keep most of
+// each block waiting at its barriers. Up to kWarpRowMax entries, a warp takes a row and a block
+// kRowsPerBlock rows; lane l adds entries l, l + 32, ... and a butterfly over the lanes gives
+// every lane the same total, so the order is fixed by the width alone.
+constexpr int64_t kWarpRowMax = 1024;
+constexpr int kRowsPerBlock = kMaxThreads / kWarp;
+
+template <class A, class Op>
+__device__ A warp_allreduce(A v, Op op) {
+  for (int step = kWarp / 2; step > 0; step /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, step));
+  return v;
+}
+
+unsigned warp_row_blocks(int64_t rows) {
+  return static_cast<unsigned>(std::min<int64_t>((rows + kRowsPerBlock - 1) / kRowsPerBlock, 1 << 20));
+}
+
+// As softmax_kernel. Every lane takes part in both reductions (no early exit before a shuffle).
+template <class T>
+__global__ void softmax_warp_kernel(const T* x, T* y, int64_t rows, int64_t width) {
+  const int lane = threadIdx.x % kWarp;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * kRowsPerBlock;
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; row < rows; row += step) {
+    const T* xr = x + row * width;
+    T* yr = y + row * width;
+    T mx = minus_infinity<T>();
+    for (int64_t j = lane; j < width; j += kWarp) mx = Max{}(mx, xr[j]);
+    mx = warp_allreduce(mx, Max{});
+    const bool masked = mx == minus_infinity<T>();  // every entry masked: no mass anywhere
+    T total = 0;
+    for (int64_t j = lane; j < width; j += kWarp) total += (yr[j] = masked ? T(0) : exp_of(xr[j] - mx));
+    total = warp_allreduce(total, Sum{});
+    const T inv = masked ? T(0) : T(1) / total;
+    for (int64_t j = lane; j < width; j += kWarp) yr[j] *= inv;  // entries this lane wrote
+  }
+}
+
+// As softmax_backward_kernel.
+template <class T>
+__global__ void softmax_backward_warp_kernel(const T* y, const T* dy, T* dx, int64_t rows, int64_t width) {
+  const int lane = threadIdx.x % kWarp;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * kRowsPerBlock;
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp; row < rows; row += step) {
+    const T *yr = y + row * width, *gr = dy + row * width;
+    T* o = dx + row * width;
+    T dot = 0;
+    for (int64_t j = lane; j < width; j += kWarp) dot += yr[j] * gr[j];
+    dot = warp_allreduce(dot, Sum{});
+    for (int64_t j = lane; j < width; j += kWarp) o[j] = yr[j] * (gr[j] - dot);
+  }
+}
+
 // dx = y * (dy - Σ dy·y), the sum in T like the CPU.
 template <class T>
 __global__ void softmax_backward_kernel(const T* y, const T* dy, T* dx, int64_t rows, int64_t width) {
@@ -300,14 +353,20 @@ Tensor rowwise_backward(const Tensor& y_in, const Tensor& dy_in, const char* op,
 Tensor softmax(const Tensor& x) {
   return rowwise_unary(x, "softmax", [](auto* xs, auto* ys, Rows r, auto tag) {
     using T = decltype(tag);
-    softmax_kernel<T><<<row_blocks(r.count), threads_for(r.width)>>>(xs, ys, r.count, r.width);
+    if (r.width <= kWarpRowMax)
+      softmax_warp_kernel<T><<<warp_row_blocks(r.count), kMaxThreads>>>(xs, ys, r.count, r.width);
+    else
+      softmax_kernel<T><<<row_blocks(r.count), threads_for(r.width)>>>(xs, ys, r.count, r.width);
   });
 }
 
 Tensor softmax_backward(const Tensor& y, const Tensor& dy) {
   return rowwise_backward(y, dy, "softmax_backward", [](auto* ys, auto* gs, auto* out, Rows r, auto tag) {
     using T = decltype(tag);
-    softmax_backward_kernel<T><<<row_blocks(r.count), threads_for(r.width)>>>(ys, gs, out, r.count, r.width);
+    if (r.width <= kWarpRowMax)
+      softmax_backward_warp_kernel<T><<<warp_row_blocks(r.count), kMaxThreads>>>(ys, gs, out, r.count, r.width);
+    else
+      softmax_backward_kernel<T><<<row_blocks(r.count), threads_for(r.width)>>>(ys, gs, out, r.count, r.width);
   });
 }
 

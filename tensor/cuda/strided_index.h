@@ -25,8 +25,34 @@ struct StridedIndex {
   int64_t strides[kMaxDims] = {};  // of the operand, in elements; 0 where it is broadcast
   int64_t offset = 0;              // of the operand's first element, in elements
 
-  // Storage offset (in elements) of the element at row-major position `linear`.
+  // Storage offset (in elements) of the element at row-major position `linear`. Below 2^32 the
+  // walk runs in 32-bit arithmetic: the same answer, and on a GPU a 32-bit division is a few
+  // instructions where a 64-bit one is a long subroutine (broadcast and head-split walks divide
+  // once per dim for every element of every operand).
   BERTOLOGY_HOST_DEVICE int64_t operator()(int64_t linear) const {
+    return fits_32bit(linear) ? offset_of_32bit(static_cast<uint32_t>(linear)) : offset_of_64bit(linear);
+  }
+
+  // `linear` and every size below 2^32, so that every quotient and remainder of the walk is too.
+  BERTOLOGY_HOST_DEVICE bool fits_32bit(int64_t linear) const {
+    if (linear < 0 || linear > static_cast<int64_t>(UINT32_MAX)) return false;
+    for (int d = 0; d < ndim; ++d)
+      if (sizes[d] > static_cast<int64_t>(UINT32_MAX)) return false;
+    return true;
+  }
+
+  BERTOLOGY_HOST_DEVICE int64_t offset_of_32bit(uint32_t linear) const {
+    int64_t at = offset;
+    for (int d = ndim - 1; d >= 0; --d) {
+      const uint32_t size = static_cast<uint32_t>(sizes[d]);
+      const uint32_t rest = linear / size;
+      at += static_cast<int64_t>(linear - rest * size) * strides[d];
+      linear = rest;
+    }
+    return at;
+  }
+
+  BERTOLOGY_HOST_DEVICE int64_t offset_of_64bit(int64_t linear) const {
     int64_t at = offset;
     for (int d = ndim - 1; d >= 0; --d) {
       const int64_t i = linear % sizes[d];

@@ -32,6 +32,27 @@ TEST(CudaHost, StridedIndexWalksViewsBroadcastsAndOffsets) {
   expect_walks_like_the_tensor(base.narrow(3, 4, 1), {2, 3, 4, 6});         // size-1 dim broadcast
 }
 
+// Below 2^32 the walk runs in 32-bit arithmetic: the same offsets as the 64-bit walk, which takes
+// over for larger positions or sizes (no memory behind these: the walk is arithmetic only).
+TEST(CudaHost, StridedIndexUses32BitArithmeticOnlyWhereItGivesTheSameOffsets) {
+  cuda::StridedIndex ix;
+  ix.ndim = 3;
+  const int64_t sizes[] = {7, 3000, 129}, strides[] = {0, 1, 3000};  // a broadcast and a transposed dim
+  for (int d = 0; d < 3; ++d) ix.sizes[d] = sizes[d], ix.strides[d] = strides[d];
+  ix.offset = 11;
+  for (int64_t i = 0; i < 7 * 3000 * 129; i += 997) {
+    ASSERT_TRUE(ix.fits_32bit(i));
+    ASSERT_EQ(ix.offset_of_32bit(static_cast<uint32_t>(i)), ix.offset_of_64bit(i)) << "element " << i;
+  }
+  const int64_t two_32 = int64_t{1} << 32;
+  EXPECT_FALSE(ix.fits_32bit(two_32));
+  EXPECT_FALSE(ix.fits_32bit(-1));
+  ix.sizes[1] = two_32 + 5;  // one size beyond 32 bits: even small positions take the 64-bit walk
+  EXPECT_FALSE(ix.fits_32bit(3));
+  EXPECT_EQ(ix(two_32 * 129 + 7), ix.offset_of_64bit(two_32 * 129 + 7));
+  EXPECT_EQ(ix(two_32 * 129 + 7), 11 + 0 * 3000 + (two_32 % (two_32 + 5)) * 1 + 7 * 3000);
+}
+
 TEST(CudaHost, StridedIndexRefusesShapesItCannotWalk) {
   Tensor x = Tensor::zeros({2, 3}, DType::Float64);
   EXPECT_THROW(cuda::strided_index(x, {2, 4}), Error);
