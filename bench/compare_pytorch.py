@@ -5,7 +5,7 @@
 #
 # Run: python3 bench/compare_pytorch.py [--model bert|gpt2|all] [--threads 2] [--repeats 3] [--rounds 1]
 #        [--bench build/bench/bertology_bench] [--ours-json FILE (reuse, don't rerun ours)]
-#        [--device cpu|cuda (both sides on the GPU; bench/gpu_check.sh)]
+#        [--device cpu|cuda (both sides on the GPU; bench/gpu_check.sh)] [--tf32 (with cuda)]
 #
 # Each pass runs on our side and then on PyTorch's straight after, so both see the same load on a
 # shared machine; --rounds N repeats that sequence N times and reports the median of the N
@@ -75,7 +75,7 @@ def build_model(torch, name, layers):
             q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
             scores = q @ k.transpose(-1, -2) / math.sqrt(D)  # (B, h, S, S)
             if self.causal:
-                future = torch.ones(S, S).triu(1).bool()  # (S, S), True above the diagonal
+                future = torch.ones(S, S, device=x.device).triu(1).bool()  # (S, S), True above the diagonal
                 scores = scores.masked_fill(future, torch.finfo(scores.dtype).min)
             probs = scores.softmax(-1)
             if mask_h is not None:
@@ -117,7 +117,7 @@ def build_model(torch, name, layers):
                 self.ln_f = nn.LayerNorm(E, eps=1e-5)
 
         def forward(self, ids, head_mask=None):  # ids (B, S) -> last hidden state (B, S, E)
-            pos = torch.arange(ids.shape[1])
+            pos = torch.arange(ids.shape[1], device=ids.device)
             x = self.wte(ids) + self.wpe(pos)
             if family == "bert":
                 x = self.ln_emb(x + self.tte(torch.zeros_like(ids)))
@@ -158,9 +158,9 @@ def worker(args):
     import torch
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    if device.type == "cuda":  # fp32 as ours: no TF32 tensor cores
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+    if device.type == "cuda":  # fp32 as ours: TF32 tensor cores only with --tf32, on both sides
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
     model = build_model(torch, args.worker_model, args.layers).to(device)
     vocab = SHAPES[args.worker_model][0]
     gen = torch.Generator().manual_seed(1234)
@@ -222,8 +222,9 @@ def run_ours(args, model, pass_, tmp):
     cmd = [args.bench, "--model", model, "--threads", str(args.threads), "--repeats", str(args.repeats),
            "--batch", str(args.batch), "--seq", str(args.seq), "--layers", str(args.layers),
            "--device", args.device, "--pass", pass_, "--json", path]
-    print("$", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=False)
+    env = dict(os.environ, BERTOLOGY_CUDA_TF32="1" if args.tf32 else "0")
+    print("$", "BERTOLOGY_CUDA_TF32=" + env["BERTOLOGY_CUDA_TF32"], " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=False, env=env)
     with open(path) as f:
         return json.load(f)
 
@@ -234,6 +235,8 @@ def run_torch(args, model, pass_):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker-model", model, "--worker-pass", pass_,
            "--threads", str(args.threads), "--repeats", str(args.repeats), "--batch", str(args.batch),
            "--seq", str(args.seq), "--layers", str(args.layers), "--device", args.device]
+    if args.tf32:
+        cmd.append("--tf32")
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         print(" FAILED\n" + done.stderr[-2000:])
@@ -259,6 +262,9 @@ def main():
                     help="only this pass (with importance: the half-pruned model too)")
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
                     help="cuda: both sides on the GPU (ours needs a build with -DBERTOLOGY_CUDA=ON)")
+    ap.add_argument("--tf32", action="store_true",
+                    help="with --device cuda: let both sides' float32 products use TF32 tensor cores "
+                         "(BERTOLOGY_CUDA_TF32=1 for ours; off by default)")
     ap.add_argument("--bench", help="path of bertology_bench (default build/bench, then build-bench/bench)")
     ap.add_argument("--ours-json", help="reuse this bertology_bench --json output instead of running it")
     ap.add_argument("--json", help="write both sets of figures here")
@@ -355,7 +361,7 @@ def main():
               f"FLOP ratio {full['ours'][0]['gflop'] / pruned['ours'][0]['gflop']:.2f}x")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"torch_version": torch.__version__, "rounds": args.rounds, "sgemm_gflops": sgemm,
+            json.dump({"torch_version": torch.__version__, "device": args.device, "tf32": args.tf32, "rounds": args.rounds, "sgemm_gflops": sgemm,
                        "rows": summary}, f, indent=2)
         print("wrote", args.json)
     return 0

@@ -1,56 +1,163 @@
 #!/usr/bin/env bash
 # One script for a GPU machine (one NVIDIA GPU, nvcc 13, cuBLAS, OpenBLAS, GoogleTest, Google
-# Benchmark, PyTorch; perhaps no oneTBB or ICU headers): builds the CUDA configuration, runs the
-# CUDA tests and every fixture parity test with the models on the GPU, then the BERT-base
-# importance pass (batch 32 x 128, fp32, TF32 off) next to PyTorch eager on the same GPU, and
-# prints one summary. Needs build-gpu-deps/ from scripts/fetch_gpu_deps.sh (carried along) when
-# the machine has no oneTBB or ICU headers. Budget: under 8 minutes on 16 cores.
+# Benchmark, PyTorch; perhaps no oneTBB or ICU headers). In order:
+#   1. builds the CUDA configuration there, or unpacks one built elsewhere (--prebuilt, made by
+#      scripts/pack_gpu_run.sh: the machine then spends no minutes compiling);
+#   2. runs the CUDA kernel tests and every fixture parity test with the models on the GPU;
+#   3. end to end: `bertology dump --grads --device cuda` on every fixture model against the same
+#      dump on the CPU (relative error ≤ 1e-4 per tensor), and `bertology run --device cuda` on the
+#      demo against the CPU's run (importance and entropy);
+#   4. forward, importance and full backward (batch 32 x 128, fp32, TF32 off) of BERT-base and
+#      GPT-2 small, ours next to PyTorch eager on the same GPU, in the same run; BERT's importance
+#      pass again with TF32 on both sides;
+# and prints one summary (also OUT_DIR/summary.txt). Budget: under 8 minutes on 16 cores when it
+# builds, about 3 with --prebuilt. Building needs build-gpu-deps/ from scripts/fetch_gpu_deps.sh
+# (carried along) when the machine has no oneTBB or ICU headers.
 #
-#   bench/gpu_check.sh [OUT_DIR]     (OUT_DIR: where logs and results.json go; default build-gpu/check)
+#   bench/gpu_check.sh [--prebuilt ARCHIVE] [--passes all|importance] [--profile] [OUT_DIR]
+#     --passes importance   only the importance pass, fp32 (all: forward and full too, and TF32)
+#     --profile             also each kernel's GPU time under Nsight Compute (ncu), ours and PyTorch's
+#     OUT_DIR               logs, results*.json and summary.txt (default build-gpu/check)
 set -uo pipefail
+ulimit -c 0  # a crashing test leaves no core file behind
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-out="${1:-build-gpu/check}"
-mkdir -p "$out"
+prebuilt="" passes=all profile=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prebuilt) prebuilt="$2"; shift 2 ;;
+    --passes) passes="$2"; shift 2 ;;
+    --profile) profile=1; shift ;;
+    -*) echo "gpu_check: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+out="$(mkdir -p "${1:-build-gpu/check}" && cd "${1:-build-gpu/check}" && pwd)"
+work="$(mktemp -d)"  # scratch outputs (dumps, runs): not brought back
 started=$(date +%s)
 say() { echo "gpu_check: $*" | tee -a "$out/summary.txt"; }
 : > "$out/summary.txt"
-
-# 1. Dependencies the machine lacks, unpacked into a private prefix (never into /).
-prefix="$root/build-gpu-deps/root"
-if ls build-gpu-deps/*.deb >/dev/null 2>&1; then
-  mkdir -p "$prefix"
-  for deb in build-gpu-deps/*.deb; do dpkg -x "$deb" "$prefix"; done
-  export CMAKE_PREFIX_PATH="$prefix/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
-  export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  icu_root=(-DICU_ROOT="$prefix/usr")
-else
-  icu_root=()
-fi
+python="${PYTHON:-python3}"  # the one with PyTorch and numpy
 say "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi not found')"
 
-# 2. Build: the CUDA backend, tests and the benchmark driver.
-generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
-if ! cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBERTOLOGY_CUDA=ON \
-      -DBERTOLOGY_BUILD_BENCHMARKS=ON "${icu_root[@]}" > "$out/configure.log" 2>&1 ||
-   ! cmake --build build-gpu -j "$(nproc)" --target bertology_tests bertology_bench > "$out/build.log" 2>&1; then
-  say "BUILD FAILED (last lines of the logs follow)"
-  tail -30 "$out/configure.log" "$out/build.log"
-  exit 1
+# 1. The binaries.
+if [ -n "$prebuilt" ]; then
+  unpacked="$work/unpacked"
+  rm -rf "$unpacked" && mkdir -p "$unpacked" && tar -C "$unpacked" -xJf "$prebuilt" || { say "cannot unpack $prebuilt"; exit 1; }
+  # cuBLAS comes from the machine: the toolkit's folders, else PyTorch's wheel.
+  cuda_libs=""
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib; do
+    [ -e "$d/libcublas.so.13" ] && cuda_libs="$cuda_libs:$d"
+  done
+  if [ -z "$cuda_libs" ]; then
+    found="$(find / -xdev -name 'libcublas.so.13' 2>/dev/null | head -1)"
+    [ -n "$found" ] && cuda_libs=":$(dirname "$found")"
+  fi
+  export LD_LIBRARY_PATH="$unpacked/lib$cuda_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # The tests read their data by the absolute path they were built with.
+  built_in="$(cat "$unpacked/source_dir")"
+  if [ "$built_in" != "$root" ] && [ ! -e "$built_in" ]; then
+    mkdir -p "$(dirname "$built_in")" && ln -s "$root" "$built_in"
+  fi
+  tests="$unpacked/bin/bertology_tests"; bench="$unpacked/bin/bertology_bench"; cli="$unpacked/bin/bertology"
+  missing="$(ldd "$tests" "$bench" "$cli" | grep 'not found' | sort -u | tr -s ' \t' ' ')"
+  [ -n "$missing" ] && say "libraries not found:$missing"
+  say "binaries: prebuilt ($prebuilt, built in $built_in)"
+else
+  prefix="$root/build-gpu-deps/root"
+  icu_root=()
+  if ls build-gpu-deps/*.deb >/dev/null 2>&1; then  # the packages the machine lacks, never into /
+    mkdir -p "$prefix"
+    for deb in build-gpu-deps/*.deb; do dpkg -x "$deb" "$prefix"; done
+    export CMAKE_PREFIX_PATH="$prefix/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+    export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    icu_root=(-DICU_ROOT="$prefix/usr")
+  fi
+  generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
+  if ! cmake -S . -B build-gpu "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DBERTOLOGY_CUDA=ON \
+        -DBERTOLOGY_BUILD_BENCHMARKS=ON "${icu_root[@]}" > "$out/configure.log" 2>&1 ||
+     ! cmake --build build-gpu -j "$(nproc)" --target bertology_tests bertology_bench bertology_cli \
+        > "$out/build.log" 2>&1; then
+    say "BUILD FAILED (last lines of the logs follow)"
+    tail -30 "$out/configure.log" "$out/build.log"
+    exit 1
+  fi
+  tests=build-gpu/tests/bertology_tests; bench=build-gpu/bench/bertology_bench; cli=build-gpu/tools/bertology
+  say "build: ok in $(( $(date +%s) - started )) s"
 fi
-say "build: ok in $(( $(date +%s) - started )) s"
 
-# 3. Tests on the GPU: the kernels against the CPU, and every fixture model on the GPU against
+# 2. Tests on the GPU: the kernels against the CPU, and every fixture model on the GPU against
 #    HF's float64 reference (the same tolerances as on the CPU).
-( cd build-gpu && BERTOLOGY_TEST_DEVICE=cuda ctest -j 4 -R 'Cuda|DeviceBlockCache|Parity|BertPooler' \
-    --output-on-failure > "$root/$out/tests.log" 2>&1 )
-say "tests: $(grep -E 'tests passed|tests failed' "$out/tests.log" | tail -1)"
-skipped=$(grep -c 'Skipped' "$out/tests.log" || true)
-[ "$skipped" -gt 0 ] && say "tests: $skipped skipped (see $out/tests.log)"
+BERTOLOGY_TEST_DEVICE=cuda timeout 120 "$tests" --gtest_filter='*Cuda*:*DeviceBlockCache*:*Parity*:*BertPooler*:*PrunedFixture*' \
+  > "$out/tests.log" 2>&1
+say "tests (exit $?): $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/tests.log" | grep -v '\]  *[A-Za-z]' | tr -s ' ' | tr '\n' ' ')"
+grep -E '^\[  FAILED  \] [A-Za-z]' "$out/tests.log" | grep -v ' ms)$' | head -20 | while read -r line; do say "  $line"; done
+if ! grep -q '^\[==========\] .* ran\.' "$out/tests.log"; then
+  # The binary died part-way (a crash, or a sticky CUDA error): run each test alone, launches
+  # synchronous, so every failure is pinned on the test that caused it.
+  say "tests: the run stopped part-way; each test alone follows"
+  "$tests" --gtest_list_tests --gtest_filter='*Cuda*:*DeviceBlockCache*:*Parity*:*BertPooler*:*PrunedFixture*' |
+    awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }' > "$work/test_names"
+  while read -r name; do
+    BERTOLOGY_TEST_DEVICE=cuda CUDA_LAUNCH_BLOCKING=1 timeout 30 "$tests" --gtest_filter="$name" \
+      >> "$out/tests.log" 2>&1 || say "  failed alone (exit $?): $name"
+  done < "$work/test_names"
+fi
 
-# 4. BERT-base importance pass, batch 32 x 128, ours next to PyTorch on this GPU, same run.
-python3 bench/compare_pytorch.py --model bert --pass importance --device cuda --batch 32 --seq 128 \
-  --repeats 10 --bench build-gpu/bench/bertology_bench --json "$out/results.json" > "$out/bench.log" 2>&1
-grep -E '^bert-base' "$out/bench.log" | while read -r line; do say "bench: $line"; done
-say "bench columns: model pass ours_s torch_s ours_tok/s torch_tok/s speed-up ... (full table in $out/bench.log)"
+# 3. End to end: dump on the GPU against dump on the CPU, for every fixture model; the demo run.
+: > "$out/e2e.log"
+for model in tests/data/fixtures/*/model; do
+  family="$(basename "$(dirname "$model")")"
+  for device in cpu cuda; do
+    timeout 60 "$cli" dump --model "$model" --inputs "$(dirname "$model")/expected.safetensors" --grads \
+      --device "$device" --out "$work/$family.$device.safetensors" >> "$out/e2e.log" 2>&1 ||
+      echo "dump $family --device $device failed" >> "$out/e2e.log"
+  done
+  say "dump: $($python bench/compare_dumps.py "$work/$family.cuda.safetensors" "$work/$family.cpu.safetensors" \
+                 --label "$family, cuda against cpu" 2>&1 | tail -1)"
+done
+for device in cpu cuda; do
+  run_started=$SECONDS
+  timeout 90 "$cli" run --model demo/model --task cola --data-dir demo/data/austen-order \
+    --output-dir "$work/run-$device" --try-masking --device "$device" >> "$out/e2e.log" 2>&1 ||
+    echo "run --device $device failed" >> "$out/e2e.log"
+  echo "run --device $device: $(( SECONDS - run_started )) s" >> "$out/e2e.log"
+done
+grep -E '^(mcc|run --device)' "$out/e2e.log" | while read -r line; do say "run: $line"; done
+for table in head_importance attn_entropy head_mask; do
+  say "run: $($python bench/compare_dumps.py "$work/run-cuda/$table.npy" "$work/run-cpu/$table.npy" \
+                --label "$table.npy, cuda against cpu" 2>&1 | tail -1)"
+done
+
+# 4. BERT-base and GPT-2 small at 32 x 128, fp32 (TF32 off): forward, importance (BERT: also with
+#    half the heads pruned) and full backward, ours next to PyTorch on this GPU, same run; then the
+#    BERT importance pass again with TF32 on both sides.
+bench_pass() {  # bench_pass LOG JSON [compare_pytorch options...]
+  local log="$1" json="$2"; shift 2
+  PYTHONUNBUFFERED=1 timeout 300 $python bench/compare_pytorch.py --device cuda --batch 32 --seq 128 \
+    --repeats 10 --bench "$bench" --json "$out/$json" "$@" > "$out/$log" 2>&1
+  say "bench $* (exit $?), medians of 10 after a warm-up:"
+  awk '/^PyTorch [0-9]/ && !shown { print; shown = 1 } /^sgemm .*ours. runs/ { table = 1 } table && !/^wrote/' \
+    "$out/$log" | while read -r line; do say "  $line"; done
+}
+if [ "$passes" = all ]; then
+  bench_pass bench.log results.json --model all --pass all
+  bench_pass bench-tf32.log results-tf32.json --model bert --pass importance --tf32
+else
+  bench_pass bench.log results.json --model all --pass "$passes"
+fi
+
+# 5. With --profile: the GPU time of every kernel of a 2-layer BERT importance pass (warm-up and
+#    one timed run, the pruned model too), ours and PyTorch's, summed per kernel by Nsight Compute.
+if ((profile)); then
+  ncu_args=(--clock-control none --metrics gpu__time_duration.sum --print-summary per-kernel)
+  shape=(--batch 32 --seq 128 --layers 2 --repeats 1 --device cuda)  # 2 layers: the mix of every layer, fewer kernels
+  timeout 100 ncu "${ncu_args[@]}" "$bench" --model bert --pass importance "${shape[@]}" \
+    > "$out/profile-ours.txt" 2>&1
+  say "profile: ours (exit $?) in $out/profile-ours.txt"
+  timeout 100 ncu "${ncu_args[@]}" $python bench/compare_pytorch.py --worker-model bert-base --worker-pass importance \
+    "${shape[@]}" --threads 2 > "$out/profile-torch.txt" 2>&1
+  say "profile: PyTorch (exit $?) in $out/profile-torch.txt"
+fi
 say "total: $(( $(date +%s) - started )) s"
+rm -rf "$work"
