@@ -110,7 +110,7 @@ RunSummary run_bertology(const RunOptions& o, const RunObserver& observer) {
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
   EvalData data = load_eval_data(o, *model, *tokenizer);
   const std::string metric = !o.metric_name.empty() ? o.metric_name : default_metric(o.task);
-  check_lm_metric(data, metric);  // before the pass, not after it
+  check_metric(data, metric);  // before the pass, not after it
   log(concat(model->class_name(), " (", model->num_layers(), " layers x ", model->num_heads(), " heads), task ",
              data.task_name, ", ", data.examples.size(), " examples, ", data.total_tokens(), " tokens"));
 

@@ -59,25 +59,29 @@ std::string default_metric(const std::string& task) {
 
 bool lower_is_better(const std::string& metric) { return metric == "perplexity"; }
 
-void check_lm_metric(const EvalData& data, const std::string& metric) {
-  if ((data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) && metric != "perplexity")
-    throw Error(concat("metric '", metric, "' is not reported for task lm (perplexity)"));
+void check_metric(const EvalData& data, const std::string& metric) {
+  if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
+    if (metric != "perplexity") throw Error(concat("metric '", metric, "' is not reported for task lm (perplexity)"));
+    return;
+  }
+  const std::vector<std::string>& names = glue_task(data.task_name).metric_names;
+  if (std::find(names.begin(), names.end(), metric) != names.end()) return;
+  std::string known;
+  for (const std::string& name : names) known += (known.empty() ? "" : ", ") + name;
+  throw Error(concat("metric '", metric, "' is not reported for task ", data.task_name, " (", known, ")"));
 }
 
 double task_score(const EvalData& data, const Predictions& p, const std::string& metric) {
+  check_metric(data, metric);
   if (data.kind == TaskKind::CausalLM || data.kind == TaskKind::MaskedLM) {
-    check_lm_metric(data, metric);
     if (p.lm_tokens == 0) throw Error("no tokens were scored: the text is too short");
     return std::exp(p.lm_loss_sum / static_cast<double>(p.lm_tokens));
   }
   MetricMap m = data.kind == TaskKind::Regression ? glue_compute_metrics(data.task_name, p.scores, p.gold_scores)
                                                   : glue_compute_metrics(data.task_name, p.labels, p.gold_labels);
   auto it = m.find(metric);
-  if (it == m.end()) {
-    std::string known;
-    for (auto& [k, v] : m) known += (known.empty() ? "" : ", ") + k;
-    throw Error(concat("metric '", metric, "' is not reported for task ", data.task_name, " (", known, ")"));
-  }
+  if (it == m.end())  // check_metric passed: the task's metric_names promise this key
+    throw Error(concat("internal: glue_compute_metrics gave no '", metric, "' for task ", data.task_name));
   return it->second;
 }
 

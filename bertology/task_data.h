@@ -28,9 +28,10 @@ EvalData load_task_data(const TaskDataOptions& options, const PreTrainedModel& m
 // The metric a task is scored by when none is named: the GLUE task's default, perplexity for lm.
 std::string default_metric(const std::string& task);
 bool lower_is_better(const std::string& metric);  // perplexity
-// Throws unless `metric` is one the data's task reports for a language model: perplexity, the
-// only lm score (lower_is_better() goes by the name). Other tasks are checked by task_score.
-void check_lm_metric(const EvalData& data, const std::string& metric);
+// Throws unless task_score can report `metric` for the data's task: perplexity for a language
+// model (the only lm score; lower_is_better() goes by the name), else one of the GLUE task's
+// metric names. run and train call it before any pass, so a misspelt --metric-name costs none.
+void check_metric(const EvalData& data, const std::string& metric);
 
 // The named metric of a pass's predictions (perplexity for language models).
 double task_score(const EvalData& data, const Predictions& predictions, const std::string& metric);

@@ -119,6 +119,7 @@ TrainSummary train_model(const TrainOptions& o, const RunObserver& observer) {
   const EvalData dev =
       load_task_data({o.task, o.data_dir, "", GlueSplit::Dev, o.max_seq_length, o.seed}, *model, *tokenizer);
   const std::string metric = !o.metric_name.empty() ? o.metric_name : default_metric(o.task);
+  check_metric(dev, metric);  // before the first epoch, not after it
   const bool lower = lower_is_better(metric);
 
   // 2. Optimiser: two AdamW groups (with and without weight decay), one schedule.

@@ -2,8 +2,12 @@
 // Matthews correlation (binary and multiclass), Pearson, Spearman with ties, degenerate inputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
+#include <bertology/bertology/glue.h>
 #include <bertology/bertology/metrics.h>
 #include <bertology/tensor/error.h>
 
@@ -106,5 +110,22 @@ TEST(Metrics, BadInputThrows) {
     accuracy({1, 0}, {1});
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "accuracy: 2 predictions but 1 labels");
+  }
+}
+
+// check_metric refuses a --metric-name before any pass by the task's metric_names: they must be
+// exactly the keys glue_compute_metrics returns, for every task.
+TEST(Metrics, EveryTasksMetricNamesAreTheKeysItsMetricsReturn) {
+  for (const std::string& name : glue_task_names()) {
+    const GlueTask& task = glue_task(name);
+    const MetricMap m = task.output_mode == OutputMode::Regression
+                            ? glue_compute_metrics(name, std::vector<double>{0.5, 1.0, 2.0}, {0.0, 1.5, 2.5})
+                            : glue_compute_metrics(name, std::vector<int64_t>{0, 1, 1}, {0, 1, 0});
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : m) keys.push_back(key);
+    std::vector<std::string> names = task.metric_names;
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(keys, names) << name;
+    EXPECT_NE(std::find(names.begin(), names.end(), task.default_metric), names.end()) << name;
   }
 }

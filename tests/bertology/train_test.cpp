@@ -193,6 +193,9 @@ TEST(Train, BadOptionsAndInputsFailWithOneLineAndLeaveNoOutput) {
   o = good;
   o.task = "lm";  // a classifier has no language-model head
   expect_error(o, "needs a language-model head");
+  o = good;
+  o.metric_name = "f1";  // refused before the first evaluation, not after it
+  expect_error(o, "metric 'f1' is not reported for task mnli (acc)");
 
   // The output folder is the input model: refused before anything is written.
   o = good;
