@@ -276,6 +276,8 @@ def main():
         return worker(args)
     if args.rounds < 1:
         sys.exit(f"compare_pytorch: --rounds must be at least 1, got {args.rounds}")
+    if args.tf32 and args.device != "cuda":
+        sys.exit("compare_pytorch: --tf32 is for --device cuda (the CPU has no TF32)")
     if args.ours_json and args.rounds != 1:
         sys.exit("compare_pytorch: --ours-json reuses one run of ours; it cannot be repeated with --rounds")
     torch = torch_or_none()
