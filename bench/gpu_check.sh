@@ -114,7 +114,8 @@ fi
 
 # 2. Tests on the GPU: the kernels against the CPU, and every fixture model on the GPU against
 #    HF's float64 reference (the same tolerances as on the CPU).
-BERTOLOGY_TEST_DEVICE=cuda timeout 120 "$tests" --gtest_filter='*Cuda*:*DeviceBlockCache*:*Parity*:*BertPooler*:*PrunedFixture*' \
+gpu_tests='*Cuda*:*DeviceBlockCache*:*Parity*:*BertPooler*:*PrunedFixture*'
+BERTOLOGY_TEST_DEVICE=cuda timeout 120 "$tests" --gtest_filter="$gpu_tests" \
   > "$out/tests.log" 2>&1
 status=$?
 ((status)) && failed=1
@@ -127,7 +128,7 @@ if ! grep -q '^\[==========\] .* ran\.' "$out/tests.log"; then
   say "tests: the run stopped part-way; each test alone follows"
   failed=1
   alone_started=$SECONDS
-  "$tests" --gtest_list_tests --gtest_filter='*Cuda*:*DeviceBlockCache*:*Parity*:*BertPooler*:*PrunedFixture*' |
+  "$tests" --gtest_list_tests --gtest_filter="$gpu_tests" |
     awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }' > "$work/test_names"
   while read -r name; do
     ((SECONDS - alone_started > 150)) && { say "  (stopped after 150 s)"; break; }

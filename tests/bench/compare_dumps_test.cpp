@@ -4,28 +4,19 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include <sys/wait.h>
 
+#include "python_with_numpy.h"
 #include "temp_dir.h"
 
 #include <bertology/models/checkpoint/safetensors.h>
 
 namespace bertology {
 namespace {
-
-// The first Python that has numpy: the one on PATH, else the system's (Debian python3-numpy).
-std::string python_with_numpy() {
-  for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-    const std::string probe = std::string(candidate) + " -c 'import numpy' > /dev/null 2>&1";
-    if (std::system(probe.c_str()) == 0) return candidate;
-  }
-  return "";
-}
 
 struct Comparison {
   int exit_code;
@@ -38,27 +29,20 @@ Comparison compare(const std::string& python, const test_support::TempDir& dir, 
   const std::string command = python + " '" + BERTOLOGY_SOURCE_DIR + "/bench/compare_dumps.py' '" + a + "' '" + b +
                               "' --label case > '" + log + "' 2>&1";
   const int status = std::system(command.c_str());
-  std::string text;
-  if (FILE* f = std::fopen(log.c_str(), "r")) {
-    char buffer[4096];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
-    std::fclose(f);
-  }
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir.read("log.txt")};
 }
 
 // A small dump: an output, a large gradient, and a gradient that is zero in exact arithmetic.
 StateDict dump(float output_scale, float zero_gradient, float weight_gradient_0) {
   StateDict d;
-  d["logits"] = Tensor::from_vector(std::vector<float>{1.0f * output_scale, -2.0f, 3.0f}, {3});
+  d["logits"] = Tensor::from_vector(std::vector<float>{output_scale, -2.0f, 3.0f}, {3});
   d["grad.key.weight"] = Tensor::from_vector(std::vector<float>{weight_gradient_0, 4.0f, -5.0f, 6.0f}, {2, 2});
   d["grad.key.bias"] = Tensor::from_vector(std::vector<float>{zero_gradient, -zero_gradient}, {2});
   return d;
 }
 
 TEST(CompareDumps, PassesWhatAgreesAndFailsWhatDoesNot) {
-  const std::string python = python_with_numpy();
+  const std::string python = test_support::python_with_numpy();
   if (python.empty()) GTEST_SKIP() << "python3 with numpy is not available on this machine";
   test_support::TempDir dir;
   const std::string cpu = dir.file("cpu.safetensors");

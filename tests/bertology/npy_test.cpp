@@ -9,6 +9,7 @@
 
 #include <bertology/bertology/npy.h>
 
+#include "python_with_numpy.h"
 #include "scratch_dir.h"
 
 using namespace bertology;
@@ -185,15 +186,7 @@ TEST(Npy, ReaderValidation) {
 }
 
 TEST(Npy, NumpyLoadsOurFilesAndWeLoadNumpys) {
-  // The first Python that has numpy: the one on PATH, else the system's (Debian python3-numpy).
-  std::string python;
-  for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-    const std::string probe = std::string(candidate) + " -c 'import numpy' > /dev/null 2>&1";
-    if (std::system(probe.c_str()) == 0) {
-      python = candidate;
-      break;
-    }
-  }
+  const std::string python = test_support::python_with_numpy();
   if (python.empty())
     GTEST_SKIP() << "python3 with numpy is not available on this machine; the byte-level header "
                     "tests above check the format instead";
