@@ -34,29 +34,26 @@ void add_entropy(const std::vector<Tensor>& attentions, const Tensor& attention_
   }
 }
 
-// Token granularity: Σ_t |⟨ctx_h(t), ∂L/∂ctx_h(t)⟩| per example and head, summed, from the
-// retained contexts (B, H', S, D) = ξ_h P_h V_h; dividing by ξ_h gives P_h V_h (masked heads: 0).
-void add_token_importance(const std::vector<Tensor>& contexts, const Tensor& mask_lh, const PreTrainedModel& model,
-                          std::vector<double>& importance) {
+// Token granularity: Σ_t |⟨P_h V_h(t), ∂L/∂context_h(t)⟩| per example and head, summed. The
+// head outputs P_h V_h (B, H', S, D) are kept before ξ_h, so a masked head (ξ_h = 0) is scored
+// too; the gradient is the retained context's, ∂L/∂(ξ_h P_h V_h).
+void add_token_importance(const ModelOutput& out, const PreTrainedModel& model, std::vector<double>& importance) {
   const int64_t heads = model.num_heads();
-  std::vector<double> xi = mask_lh.to_vector<double>();
-  for (size_t l = 0; l < contexts.size(); ++l) {
-    if (contexts[l].size(1) == 0) continue;  // every head of this layer pruned
-    Tensor ctx = contexts[l].detach().to(Device::cpu()).contiguous().to(DType::Float64);
-    Tensor dctx = contexts[l].grad().to(Device::cpu()).contiguous().to(DType::Float64);
+  for (size_t l = 0; l < out.contexts.size(); ++l) {
+    if (out.contexts[l].size(1) == 0) continue;  // every head of this layer pruned
+    Tensor ctx = out.head_outputs[l].to(Device::cpu()).contiguous().to(DType::Float64);
+    Tensor dctx = out.contexts[l].grad().to(Device::cpu()).contiguous().to(DType::Float64);
     const int64_t b = ctx.size(0), h = ctx.size(1), s = ctx.size(2), d = ctx.size(3);
     const double *c = ctx.data<double>(), *g = dctx.data<double>();
     const std::vector<int64_t>& kept = model.kept_heads(static_cast<int64_t>(l));
     for (int64_t hi = 0; hi < h; ++hi) {
-      const double scale = xi[l * heads + kept[hi]];
-      if (scale == 0) continue;
       double total = 0;
       for (int64_t bi = 0; bi < b; ++bi)
         for (int64_t t = 0; t < s; ++t) {
           const int64_t at = ((bi * h + hi) * s + t) * d;
           double dot = 0;
           for (int64_t k = 0; k < d; ++k) dot += c[at + k] * g[at + k];
-          total += std::abs(dot / scale);
+          total += std::abs(dot);
         }
       importance[l * heads + kept[hi]] += total;
     }
@@ -217,7 +214,9 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
     for (float c : counts) scored += c;
     // A language-model batch may score no token at all (masked LM: none masked): no loss, no gradient.
     const bool nothing_scored = scored == 0;
-    if (options.compute_importance && !nothing_scored) {
+    // A model with every head pruned has no ξ in its graph: every importance stays 0.
+    const bool no_head_left = !losses.requires_grad();
+    if (options.compute_importance && !nothing_scored && !no_head_left) {
       // example: Σ_b L_b, so ∂/∂ξ_b is example b's own gradient. batch: the model's own loss,
       // the mean over the batch's scored tokens (over its examples for a classifier).
       Tensor weights = Tensor::from_vector(counts, {b}).to(losses.device());
@@ -226,7 +225,7 @@ HeadStats compute_head_stats(PreTrainedModel& model, const EvalData& data, const
         for (const Tensor& c : out.contexts)
           if (c.size(1) > 0) c.retain_grad();  // a fully pruned layer's (B, 0, S, D) has no history
         loss.backward(Tensor(), {xi});
-        add_token_importance(out.contexts, mask_lh, model, importance);
+        add_token_importance(out, model, importance);
       } else {
         Tensor g = grad(loss, {xi})[0];                                        // (B, L, H) or (L, H)
         if (int64_t bad = kernels::first_non_finite(g); bad >= 0)

@@ -41,7 +41,9 @@ MaskingResult mask_heads_iteratively(const MaskEvaluator& evaluate, int64_t laye
   }
   int64_t total = 0;  // heads present: the pool masking draws from
   for (float m : mask.to_vector<float>()) total += m != 0;
-  const int64_t per_step = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(total) * options.amount));
+  // max(1, int(L·H·amount)), as SPEC section 5 and run_bertology.py count: of all heads, pruned or not.
+  const int64_t per_step =
+      std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(layers * heads) * options.amount));
 
   MaskingResult result;
   MaskEvaluation current = evaluate(mask);
@@ -54,8 +56,8 @@ MaskingResult mask_heads_iteratively(const MaskEvaluator& evaluate, int64_t laye
   };
   int64_t masked = 0;
   while (true) {
-    // Like run_bertology.py, stop before a step would take every remaining head.
-    if (total - masked <= per_step) break;
+    // Stop when no head is left to mask; a last step takes what remains (fewer than per_step).
+    if (masked == total) break;
     std::vector<int64_t> next = least_important_unmasked(current.importance, mask, per_step);
     Tensor candidate = mask.clone();
     float* m = candidate.data<float>();

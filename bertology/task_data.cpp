@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -50,7 +51,12 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
     throw Error(concat(where, ": the model has num_labels = ", model.config().num_labels, " but task ", task.name,
                        " has ", task.num_labels()));
   if (o.data_dir.empty()) throw Error(concat("task ", task.name, " needs --data-dir"));
-  return encode_glue(task, read_glue_examples(task, o.data_dir, o.split), tokenizer, max_seq_length);
+  EvalData data = encode_glue(task, read_glue_examples(task, o.data_dir, o.split), tokenizer, max_seq_length);
+  // A GPT classifier reads each example's last token that is not config.pad_token_id: batches are
+  // padded with that id, so that a shorter example is never read at a padding position.
+  const std::optional<int64_t> pad = model.config().pad_token_id;
+  if (pad && *pad >= 0 && *pad < model.config().vocab_size) data.pad_token_id = *pad;
+  return data;
 }
 
 std::string default_metric(const std::string& task) {

@@ -56,6 +56,7 @@ AttentionResult attend_op_by_op(const Projections& x, int64_t heads, double scal
   // ξ_h multiplies head h's context P_h V_h; that is the same as scaling P_h (as HF does) but
   // touches (B, H, S, D) instead of (B, H, S, S) numbers.
   Tensor context = matmul(probs, vh);  // (B, H, S, D)
+  if (setup.keep_contexts) r.head_output = context.detach();  // a masked head's P_h V_h survives ξ_h = 0
   if (layer_head_mask.defined()) context = context * layer_head_mask;
   if (setup.keep_probs) r.probs = layer_head_mask.defined() ? probs * layer_head_mask : probs;
   if (setup.keep_contexts) r.context = context;

@@ -25,6 +25,7 @@ struct AttentionResult {
   Tensor output;   // (B, S, H·D): heads merged, ready for the output projection
   Tensor probs;    // (B, H, S, S) when kept (times ξ, as HF returns them)
   Tensor context;  // (B, H, S, D) ξ_h · P_h V_h, when kept
+  Tensor head_output;  // (B, H, S, D) P_h V_h before ξ, values only (no history), when contexts are kept
 };
 
 // (B, S, H·D) -> (B, H, S, D) as a view (view + permute: no copy).

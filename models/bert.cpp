@@ -82,11 +82,17 @@ Tensor BertBackbone::layer_forward(int64_t l, const Tensor& x, const AttentionSe
                                layer_head_mask(setup.head_mask, l, kept_heads_[l]), setup);
     attention = layer.attention_output(a.output);
     if (setup.keep_probs) out.attentions.push_back(a.probs);
-    if (setup.keep_contexts) out.contexts.push_back(a.context);
+    if (setup.keep_contexts) {
+      out.contexts.push_back(a.context);
+      out.head_outputs.push_back(a.head_output);
+    }
   } else {  // every head pruned: the block adds only the output bias
     attention = layer.attention_output.bias.expand({B, S, E});
     if (setup.keep_probs) out.attentions.push_back(Tensor::zeros({B, 0, S, S}, x.dtype(), x.device()));
-    if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, D}, x.dtype(), x.device()));
+    if (setup.keep_contexts) {
+      out.contexts.push_back(Tensor::zeros({B, 0, S, D}, x.dtype(), x.device()));
+      out.head_outputs.push_back(out.contexts.back());
+    }
   }
   attention = dropout(attention, config_.hidden_dropout, setup.training, *setup.generator);
   Tensor h = layer.attention_norm(x + attention);                                   // post-LN

@@ -35,13 +35,19 @@ Tensor gpt_self_attention(const GPTBlock& block, const Tensor& x, int64_t layer,
   const int64_t H = static_cast<int64_t>(kept.size());  // heads left after pruning
   if (H == 0) {  // every head pruned: the block adds only c_proj's bias
     if (setup.keep_probs) out.attentions.push_back(Tensor::zeros({B, 0, S, S}, x.dtype(), x.device()));
-    if (setup.keep_contexts) out.contexts.push_back(Tensor::zeros({B, 0, S, head_size}, x.dtype(), x.device()));
+    if (setup.keep_contexts) {
+      out.contexts.push_back(Tensor::zeros({B, 0, S, head_size}, x.dtype(), x.device()));
+      out.head_outputs.push_back(out.contexts.back());
+    }
     return block.c_proj.bias.expand({B, S, E});
   }
   const Projections qkv{Tensor(), Tensor(), Tensor(), block.c_attn(x)};  // packed (B, S, 3·H·D)
   AttentionResult a = attend(qkv, H, scale, layer_head_mask(setup.head_mask, layer, kept), setup);
   if (setup.keep_probs) out.attentions.push_back(a.probs);
-  if (setup.keep_contexts) out.contexts.push_back(a.context);
+  if (setup.keep_contexts) {
+    out.contexts.push_back(a.context);
+    out.head_outputs.push_back(a.head_output);
+  }
   return block.c_proj(a.output);  // (B, S, E)
 }
 

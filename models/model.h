@@ -52,6 +52,9 @@ struct ModelOutput {
   // output projection. It is a non-leaf: call retain_grad() or register_hook() on it before
   // backward to get ∂loss/∂context; then ∂loss/∂ξ_h = Σ_{b,t} ⟨P_h V_h, ∂loss/∂context_h⟩.
   std::vector<Tensor> contexts;
+  // head_outputs[l] = P_h V_h, the same heads before ξ_h, as values without autograd history (with
+  // output_contexts): a masked head's context is 0, but its P_h V_h is not.
+  std::vector<Tensor> head_outputs;
 };
 
 // How the loaded weights got here (for save_pretrained and for messages).

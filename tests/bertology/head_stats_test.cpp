@@ -4,6 +4,8 @@
 // entropy equals attn_entropy.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <bertology/bertology/head_stats.h>
 #include <bertology/models/load_model.h>
 
@@ -108,6 +110,29 @@ TEST_P(HeadStatsFixture, TokenGranularityBoundsExampleGranularity) {
   for (size_t i = 0; i < e.size(); ++i) EXPECT_GE(t[i], e[i] * (1 - 1e-4)) << "head " << i;
 }
 
+TEST_P(HeadStatsFixture, TokenGranularityScoresMaskedHeads) {
+  // A masked head's context is 0, but its P_h V_h is not: token importance still scores it, and
+  // still bounds example importance (which ∂L/∂ξ_h gives for a masked head too).
+  const Family& f = GetParam();
+  StateDict expected = expected_outputs(f.name);
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture(f.name + "/model"));
+  EvalData data = fixture_data(expected, f.kind);
+  const int64_t layers = model->num_layers(), heads = model->num_heads();
+  std::vector<float> keep(layers * heads, 1.0f);
+  keep[0] = keep[layers * heads - 1] = 0.0f;  // the first head of the first layer, the last of the last
+  HeadStatsOptions options;
+  options.compute_entropy = false;
+  options.head_mask = Tensor::from_vector(keep, {layers, heads});
+  HeadStats example = compute_head_stats(*model, data, options);
+  options.granularity = Granularity::Token;
+  HeadStats token = compute_head_stats(*model, data, options);
+  std::vector<double> e = example.importance_sum.to_vector<double>(), t = token.importance_sum.to_vector<double>();
+  for (size_t i : {size_t{0}, e.size() - 1}) {
+    EXPECT_GT(e[i], 0.0) << "head " << i;
+    EXPECT_GE(t[i], e[i] * (1 - 1e-4)) << "head " << i;
+  }
+}
+
 // A layer with every head pruned (its attention adds only the output bias) works at every
 // granularity: its importance is 0, the other layers' are finite.
 TEST(HeadStatsPruned, EveryGranularityOnAFullyPrunedLayer) {
@@ -128,6 +153,27 @@ TEST(HeadStatsPruned, EveryGranularityOnAFullyPrunedLayer) {
     for (int64_t h = 0; h < heads; ++h) others += imp[h];
     EXPECT_GT(others, 0.0);
     EXPECT_TRUE(std::isfinite(others));
+  }
+}
+
+// Every head of every layer pruned (masking can go that far while the score holds): the pass
+// still scores the model, at every granularity, and every importance and entropy is 0.
+TEST(HeadStatsPruned, EveryHeadOfEveryLayerPruned) {
+  StateDict expected = expected_outputs("bert_small");
+  std::unique_ptr<PreTrainedModel> model = load_model(fixture("bert_small/model"));
+  std::vector<int64_t> all(model->num_heads());
+  for (int64_t h = 0; h < model->num_heads(); ++h) all[h] = h;
+  std::map<int64_t, std::vector<int64_t>> every;
+  for (int64_t l = 0; l < model->num_layers(); ++l) every[l] = all;
+  model->prune_heads(every);
+  EvalData data = fixture_data(expected, TaskKind::Classification);
+  for (Granularity g : {Granularity::Example, Granularity::Batch, Granularity::Token}) {
+    HeadStatsOptions options;
+    options.granularity = g;
+    HeadStats stats = compute_head_stats(*model, data, options);
+    for (double v : stats.importance_sum.to_vector<double>()) EXPECT_EQ(v, 0.0);
+    for (double v : stats.entropy.to_vector<double>()) EXPECT_EQ(v, 0.0);
+    EXPECT_EQ(stats.predictions.labels.size(), data.examples.size());
   }
 }
 

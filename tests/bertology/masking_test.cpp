@@ -66,7 +66,7 @@ TEST(Masking, RanksBreakTiesAsMaskingDoes) {
 
 TEST(Masking, HeadsPrunedBeforeTheRunAreNeverChosenOrCounted) {
   // 2 x 3 heads, heads 0 and 4 already pruned (importance 0, the smallest): 4 heads present,
-  // amount 0.25 -> max(1, int(4 * 0.25)) = 1 head per step.
+  // amount 0.25 -> max(1, int(6 * 0.25)) = 1 head per step (counted on all L x H heads).
   std::vector<std::vector<float>> seen;
   MaskEvaluator evaluate = [&](const Tensor& mask) {
     seen.push_back(flat(mask));
@@ -86,16 +86,20 @@ TEST(Masking, HeadsPrunedBeforeTheRunAreNeverChosenOrCounted) {
   EXPECT_THROW(mask_heads_iteratively(evaluate, 3, 2, options), Error);  // not (L, H)
 }
 
-TEST(Masking, StopsBeforeTakingTheLastHeads) {
-  // The score never drops: masking goes on until one step would remove every remaining head.
+TEST(Masking, GoesOnUntilNoHeadIsLeftWhileTheScoreHolds) {
+  // The score never drops: masking goes on until every head is masked, the last step taking the
+  // heads that remain when they are fewer than a step's share.
   int calls = 0;
   MaskEvaluator evaluate = [&](const Tensor&) {
     ++calls;
-    return MaskEvaluation{1.0, Tensor::zeros({1, 4})};
+    return MaskEvaluation{1.0, Tensor::zeros({1, 5})};
   };
-  MaskingResult r = mask_heads_iteratively(evaluate, 1, 4, {0.9, 0.5, false});  // 2 heads a step
-  EXPECT_EQ(calls, 2);  // original + one step (4 -> 2 heads); 2 left <= 2 per step: stop
-  EXPECT_EQ(flat(r.final_mask), (std::vector<float>{0, 0, 1, 1}));
+  MaskingResult r = mask_heads_iteratively(evaluate, 1, 5, {0.9, 0.4, false});  // 2 heads a step
+  EXPECT_EQ(calls, 4);  // original, then 5 -> 3 -> 1 -> 0 heads
+  ASSERT_EQ(r.steps.size(), 3u);
+  EXPECT_EQ(r.steps.back().heads_masked, 5);
+  EXPECT_EQ(r.steps.back().heads_remaining, 0);
+  EXPECT_EQ(flat(r.final_mask), (std::vector<float>{0, 0, 0, 0, 0}));
 }
 
 TEST(Masking, LowerIsBetterForPerplexity) {
