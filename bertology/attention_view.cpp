@@ -12,6 +12,9 @@
 namespace bertology {
 namespace {
 
+// Marks a page as this command's, so that a later run may replace it (and nothing else).
+const char* const kGeneratorTag = "<meta name=\"generator\" content=\"bertology attention\">";
+
 const char* const kStyle = R"CSS(
 * { box-sizing: border-box; }
 body { margin: 0; background: #f6f8fa; color: #1f2328;
@@ -234,8 +237,13 @@ std::string attention_json(const AttentionView& view, int decimals) {
   return safe;
 }
 
+bool is_attention_page(const std::string& head) {
+  return head.rfind("<!DOCTYPE html>", 0) == 0 && head.find(kGeneratorTag) != std::string::npos;
+}
+
 std::string render_attention_html(const AttentionView& view) {
-  std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+  std::string page = std::string("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n") +
+                     kGeneratorTag + "\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Attention: " +
                      html_escape(view.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<main>\n";
   page += "<h1>Attention</h1>\n<p class=\"subtitle\">" + html_escape(view.title) + "</p>\n<section>\n";

@@ -37,4 +37,7 @@ std::string attention_json(const AttentionView& view, int decimals = 4);
 // The whole page: inline CSS, inline JavaScript, the data from attention_json.
 std::string render_attention_html(const AttentionView& view);
 
+// Whether `head`, a file's first bytes, begins a page that render_attention_html wrote.
+bool is_attention_page(const std::string& head);
+
 }  // namespace bertology

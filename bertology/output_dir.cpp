@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -60,6 +61,9 @@ void refuse_output_over_inputs(const fs::path& output, const std::vector<std::st
     if (is_or_is_inside(in, out))
       throw Error(concat(output.string(), ": ", option, " is or contains the input '", inputs[i],
                          "'; refusing to replace it"));
+    if (i == 0 && is_or_is_inside(out, in))
+      throw Error(concat(output.string(), ": ", option, " is inside the model folder '", inputs[i],
+                         "'; refusing to write there"));
   }
   if (out == out.root_path())
     throw Error(concat(output.string(), ": ", option, " is the filesystem root; refusing to replace it"));
@@ -80,6 +84,20 @@ void refuse_output_file_over_inputs(const fs::path& output, const std::string& m
   for (const std::string& input : input_files)
     if (!input.empty() && resolved(input) == out)
       throw Error(concat(output.string(), ": ", option, " is the input file; refusing to overwrite it"));
+}
+
+void refuse_to_replace_another_file(const fs::path& output,
+                                    const std::function<bool(const std::string& head)>& is_earlier_output,
+                                    const std::string& what, const std::string& option) {
+  std::error_code ec;
+  if (!fs::exists(output, ec)) return;
+  std::ifstream in(output, std::ios::binary);
+  std::string head(4096, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (!in.bad() && (head.empty() || is_earlier_output(head))) return;  // an empty file holds nothing to lose
+  throw Error(concat(output.string(), ": ", option, " exists and is not ", what,
+                     "; refusing to replace it (choose another file or remove it first)"));
 }
 
 void refuse_output_inside(const fs::path& output, const std::string& folder, const std::string& option) {
@@ -103,16 +121,18 @@ StagedOutputDir::StagedOutputDir(const std::string& output, bool overwrite, cons
   if (output_.filename().empty()) output_ = output_.parent_path();  // "out/" names the folder "out"
   refuse_output_over_inputs(output_, inputs, "--output-dir");
   if (fs::exists(output_)) {
-    if (!overwrite) throw Error(concat(output, ": output dir exists (pass --overwrite-output-dir to replace it)"));
     if (!fs::is_directory(output_)) throw Error(concat(output, ": output dir exists and is not a folder"));
+    if (!overwrite) throw Error(concat(output, ": output dir exists (pass --overwrite-output-dir to replace it)"));
     if (!looks_like_an_earlier_output(output_))
       throw Error(concat(output, ": output dir is not empty and holds no results.json or train_results.json, so it ",
                          "is not an earlier output; refusing to replace it"));
   }
   remove_stale_dirs(output_);
   scratch_ = output_.parent_path() / concat(".", output_.filename().string(), ".partial-", ::getpid());
-  fs::remove_all(scratch_);
-  fs::create_directories(scratch_);
+  std::error_code ec;
+  fs::remove_all(scratch_, ec);  // left by a killed run whose PID this process now has
+  if (!ec) fs::create_directories(scratch_, ec);
+  if (ec) throw Error(concat(output, ": cannot create the output dir there: ", ec.message()));
 }
 
 StagedOutputDir::~StagedOutputDir() {
@@ -121,15 +141,22 @@ StagedOutputDir::~StagedOutputDir() {
 }
 
 void StagedOutputDir::commit() {
+  std::error_code ec;
   if (fs::exists(output_)) {
     const fs::path old = output_.parent_path() / concat(".", output_.filename().string(), ".old-", ::getpid());
-    std::error_code ec;
     fs::remove_all(old, ec);
-    fs::rename(output_, old);
-    fs::rename(scratch_, output_);
+    fs::rename(output_, old, ec);
+    if (ec) throw Error(concat(output_.string(), ": cannot move the earlier output aside: ", ec.message()));
+    fs::rename(scratch_, output_, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::rename(old, output_, ignored);  // put the earlier output back
+      throw Error(concat(output_.string(), ": cannot move the new output into place: ", ec.message()));
+    }
     fs::remove_all(old, ec);
   } else {
-    fs::rename(scratch_, output_);
+    fs::rename(scratch_, output_, ec);
+    if (ec) throw Error(concat(output_.string(), ": cannot move the new output into place: ", ec.message()));
   }
   committed_ = true;
 }

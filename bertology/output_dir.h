@@ -8,6 +8,7 @@
 // The checks below run before any work starts, so a refused command has changed nothing.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace bertology {
 
 // Throws when the folder `output` would destroy an input if replaced: it is, or contains, one of
 // `inputs` (folders or files; empty strings are skipped), the current directory, the filesystem
-// root or $HOME. `option` names the flag in the message ("--output-dir").
+// root or $HOME; or when it lies inside inputs[0], the model folder (which gets no new files). `option` names the flag in the message ("--output-dir").
 void refuse_output_over_inputs(const std::filesystem::path& output, const std::vector<std::string>& inputs,
                                const std::string& option);
 
@@ -23,6 +24,14 @@ void refuse_output_over_inputs(const std::filesystem::path& output, const std::v
 // `input_files`: a single output file never lands over a model's files or an input.
 void refuse_output_file_over_inputs(const std::filesystem::path& output, const std::string& model_dir,
                                     const std::vector<std::string>& input_files, const std::string& option);
+
+// Throws when the file `output` exists and is not an earlier output of the same command, as
+// `is_earlier_output` judges from its first bytes (up to 4 KiB): a command replaces its own
+// earlier page or dump, never some other file of the user's. `what` names the kind in the message
+// ("an attention page").
+void refuse_to_replace_another_file(const std::filesystem::path& output,
+                                    const std::function<bool(const std::string& head)>& is_earlier_output,
+                                    const std::string& what, const std::string& option);
 
 // Throws when `output` lies inside the folder `folder` (a model's folder gets no new files).
 void refuse_output_inside(const std::filesystem::path& output, const std::string& folder, const std::string& option);

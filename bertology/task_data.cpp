@@ -1,6 +1,7 @@
 // Loading a task's split for a model and scoring predictions with the task's metric.
 #include <bertology/bertology/metrics.h>
 #include <bertology/bertology/task_data.h>
+#include <bertology/bertology/tsv.h>
 
 #include <bertology/models/text_file.h>
 #include <bertology/tensor/system_memory.h>
@@ -21,6 +22,12 @@ std::string read_lm_text(const std::string& path) {
   require_memory_for_file(path, 4.0, "reading and encoding it");
   const std::string text = read_text_file(path);
   if (text.empty()) throw Error(concat(path, ": the text file is empty"));
+  if (const int64_t bad = find_invalid_utf8(text); bad >= 0) {  // as the TSV reader says it: file, line, byte
+    const int64_t line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
+    const size_t newline = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
+    const int64_t line_start = newline == std::string::npos ? 0 : static_cast<int64_t>(newline) + 1;
+    throw Error(concat(path, ":", line, ": invalid UTF-8 at byte ", bad - line_start + 1, " of the line"));
+  }
   return text;
 }
 
@@ -40,6 +47,8 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
     else throw Error(concat("--task lm needs a language-model head (GPT2LMHeadModel, OpenAIGPTLMHeadModel or ",
                             "BertForMaskedLM); ", where, " is a ", cls));
     if (o.data_file.empty() && o.data_dir.empty()) throw Error("--task lm needs --data-file or --data-dir");
+    if (!o.data_file.empty() && !o.data_dir.empty())
+      throw Error("--task lm reads --data-file or --data-dir, not both: give one");
     const std::string path =
         !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(glue_split_name(o.split), ".txt")).string();
     return encode_lm_text(read_lm_text(path), kind, tokenizer, max_seq_length, o.seed);
@@ -51,6 +60,8 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
     throw Error(concat(where, ": the model has num_labels = ", model.config().num_labels, " but task ", task.name,
                        " has ", task.num_labels()));
   if (o.data_dir.empty()) throw Error(concat("task ", task.name, " needs --data-dir"));
+  if (!o.data_file.empty())
+    throw Error(concat("task ", task.name, " reads its split from --data-dir; --data-file is for --task lm"));
   EvalData data = encode_glue(task, read_glue_examples(task, o.data_dir, o.split), tokenizer, max_seq_length);
   // A GPT classifier reads each example's last token that is not config.pad_token_id: batches are
   // padded with that id, so that a shorter example is never read at a padding position.

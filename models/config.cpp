@@ -118,6 +118,19 @@ void read_sizes(const Fields& f, ModelConfig& c) {
   c.scale_attn_by_inverse_layer_idx = f.boolean("scale_attn_by_inverse_layer_idx", false);
 }
 
+// Fields that would change what the model computes in ways this library does not build: refused
+// rather than silently ignored (unknown fields in general are kept and written back, as HF does).
+void refuse_unsupported_features(const Fields& f, const ModelConfig& c) {
+  auto refuse = [&](const std::string& what) {
+    throw Error(concat(f.where(), ": ", what, " is not supported (this library builds the models as HF's defaults do)"));
+  };
+  if (f.boolean("add_cross_attention", false)) refuse("\"add_cross_attention\": true (an encoder-decoder model)");
+  if (c.family != ModelFamily::Bert) return;
+  if (f.boolean("is_decoder", false)) refuse("\"is_decoder\": true (BERT as a causal decoder)");
+  const std::string positions = f.string("position_embedding_type", "absolute");
+  if (positions != "absolute") refuse(concat("\"position_embedding_type\": \"", positions, "\""));
+}
+
 void read_labels(const Fields& f, ModelConfig& c) {
   c.problem_type = f.string("problem_type", "");
   if (!c.problem_type.empty() && c.problem_type != "regression" &&
@@ -240,6 +253,7 @@ ModelConfig parse_config(const std::string& json_text, const std::string& where)
     }
   }
   read_sizes(f, c);
+  refuse_unsupported_features(f, c);
   c.activation = activation_of(c.activation_name, c.family, where);
   c.initializer_range = f.number("initializer_range", 0.02);
   c.tie_word_embeddings = f.boolean("tie_word_embeddings", true);

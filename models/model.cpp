@@ -315,11 +315,12 @@ AttentionSetup PreTrainedModel::attention_setup(const ModelInputs& in, const For
 void PreTrainedModel::prune_heads(const std::map<int64_t, std::vector<int64_t>>& heads_to_prune) {
   for (const auto& [layer, heads] : heads_to_prune) {
     if (layer < 0 || layer >= num_layers())
-      throw Error(concat("prune_heads: layer ", layer, " out of range for a ", num_layers(), "-layer model"));
+      throw Error(concat("cannot prune layer ", layer, ": the model has ", num_layers(), " layers (0 to ", num_layers() - 1, ")"));
     for (int64_t h : heads)
       if (h < 0 || h >= num_heads())
         throw Error(
-            concat("prune_heads: head ", h, " of layer ", layer, " out of range (", num_heads(), " heads)"));
+            concat("cannot prune head ", h, " of layer ", layer, ": the model has ", num_heads(), " heads a layer (0 to ",
+                   num_heads() - 1, ")"));
   }
   NoGradGuard no_grad;
   for (const auto& [layer, heads] : heads_to_prune) {

@@ -29,10 +29,10 @@ void PreTrainedModel::save_pretrained(const std::string& directory) {
   if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
   std::error_code ec;
   if (!source_.directory.empty() && fs::exists(target) && fs::equivalent(target, source_.directory, ec))
-    throw Error(concat("save_pretrained: refusing to write into '", directory,
-                       "', the folder this model was loaded from (choose another folder)"));
+    throw Error(concat(directory, ": the folder this model was loaded from; refusing to write into it (choose ",
+                       "another folder)"));
   if (fs::exists(target) && !fs::is_directory(target))
-    throw Error(concat("save_pretrained: '", directory, "' exists and is not a folder"));
+    throw Error(concat(directory, ": exists and is not a folder; cannot save a model there"));
 
   ModelConfig saved = config_;
   saved.architectures = {class_name()};
@@ -65,7 +65,7 @@ void PreTrainedModel::save_pretrained(const std::string& directory) {
     }
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(temporary, ec);
-    throw Error(concat("save_pretrained: cannot write '", directory, "': ", e.code().message()));
+    throw Error(concat(directory, ": cannot save the model there: ", e.code().message()));
   } catch (...) {
     fs::remove_all(temporary, ec);
     throw;

@@ -5,12 +5,19 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <sys/stat.h>
 
 #include <bertology/tensor/error.h>
 
 namespace bertology {
 
 std::string read_text_file(const std::string& path) {
+  // A folder, a device (/dev/zero never ends) or a pipe is refused before reading.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0) {
+    if (S_ISDIR(info.st_mode)) throw Error(concat(path, ": is a folder, expected a file"));
+    if (!S_ISREG(info.st_mode)) throw Error(concat(path, ": not a regular file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(concat(path, ": cannot open: ", std::strerror(errno)));
   std::ostringstream text;

@@ -6,7 +6,8 @@
 
 namespace bertology {
 
-// The whole file. Errors: "PATH: cannot open: No such file or directory", "PATH: cannot read".
+// The whole file. Errors: "PATH: cannot open: No such file or directory", "PATH: cannot read",
+// "PATH: is a folder, expected a file", "PATH: not a regular file" (a device or a pipe).
 std::string read_text_file(const std::string& path);
 
 // Parses JSON text that came from `where` (a path). A syntax error becomes

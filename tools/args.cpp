@@ -1,6 +1,7 @@
 // Parser for the subcommands' options (see args.h).
 #include "args.h"
 
+#include <bertology/bertology/tsv.h>
 #include <bertology/tensor/error.h>
 
 namespace bertology::cli {
@@ -36,6 +37,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
                              "=VALUE for a value that starts with --)"));
       }
       if (value.empty()) throw Error(concat("option --", name, " needs a non-empty value"));
+      if (const int64_t bad = find_invalid_utf8(value); bad >= 0)  // it would reach JSON and HTML outputs
+        throw Error(concat("option --", name, " is not valid UTF-8 (byte ", bad + 1, "): paths and texts must be UTF-8"));
       if (values_.count(name)) throw Error(concat("option --", name, " is given twice"));
       values_[name] = value;
     } else {

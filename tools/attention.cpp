@@ -24,7 +24,8 @@ constexpr const char* kUsage =
     "Runs the model folder on TEXT (and PAIR, as a sentence pair) and writes one HTML page (default\n"
     "attention.html) showing every head's attention: a layer selector, one colour per head or all\n"
     "heads overlaid, queries on the left, keys on the right, line opacity = attention weight.\n"
-    "The page needs no network access. --max-seq-length truncates the input (default 128).\n";
+    "The page needs no network access. --max-seq-length truncates the input (default 128).\n"
+    "An existing FILE is replaced only when it is an earlier attention page.\n";
 
 }  // namespace
 
@@ -38,6 +39,7 @@ int run_attention(const std::vector<std::string>& argv) {
   const std::string text = args.required("text");
   const fs::path output = args.get("output", "attention.html");
   refuse_output_file_over_inputs(output, model_dir, {}, "--output");  // never over the model's files
+  refuse_to_replace_another_file(output, is_attention_page, "an attention page", "--output");
   std::unique_ptr<PreTrainedModel> model = load_model(model_dir);
   std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(model_dir);
   AttentionView view =

@@ -25,17 +25,22 @@ constexpr const char* kUsage =
     "--head-mask: a file with one tensor (or one named head_mask or mask) of shape (H), (L, H)\n"
     "or (B, L, H), applied to every output.\n"
     "--device: where the model computes (cuda needs a build with -DBERTOLOGY_CUDA=ON); the\n"
-    "outputs are written from there, the same names and float32.\n";
+    "outputs are written from there, the same names and float32.\n"
+    "An existing OUT is replaced only when it is a safetensors file (an earlier dump).\n";
 
-// The head mask in a file: the tensor "head_mask", else "mask", else the only tensor.
+// The head mask in a file: the tensor "head_mask", else "mask", else the only tensor; floats only.
 Tensor read_head_mask(const std::string& path) {
   const StateDict tensors = read_safetensors(path).tensors;
-  for (const char* name : {"head_mask", "mask"})
-    if (tensors.count(name)) return tensors.at(name);
-  if (tensors.size() != 1)
+  Tensor mask;
+  for (const char* name : {"mask", "head_mask"})
+    if (tensors.count(name)) mask = tensors.at(name);
+  if (!mask.defined() && tensors.size() != 1)
     throw Error(
         concat(path, ": expected one tensor, or one named 'head_mask' or 'mask', found ", tensors.size()));
-  return tensors.begin()->second;
+  if (!mask.defined()) mask = tensors.begin()->second;
+  if (!is_floating(mask.dtype()))
+    throw Error(concat(path, ": the head mask must be a float tensor, got ", dtype_name(mask.dtype())));
+  return mask;
 }
 
 ModelInputs read_inputs(const std::string& path) {
@@ -49,6 +54,10 @@ ModelInputs read_inputs(const std::string& path) {
   in.labels = optional("input.labels");
   return in;
 }
+
+// Whether `head`, a file's first bytes, begins a safetensors file: an 8-byte header length,
+// then the JSON header. `dump` replaces such a file (an earlier dump) and nothing else.
+bool looks_like_safetensors(const std::string& head) { return head.size() > 8 && head[8] == '{'; }
 
 }  // namespace
 
@@ -64,6 +73,7 @@ int run_dump(const std::vector<std::string>& argv) {
   const std::string out_path = args.required("out");
   refuse_output_file_over_inputs(out_path, args.required("model"), {args.required("inputs"), args.get("head-mask")},
                                  "--out");
+  refuse_to_replace_another_file(out_path, looks_like_safetensors, "a safetensors file", "--out");
   const bool grads = args.flag("grads");
   if (grads && !in.labels.defined()) throw Error("--grads needs input.labels in the inputs file");
   const int64_t B = in.input_ids.size(0), L = model->num_layers(), H = model->num_heads();

@@ -2,6 +2,7 @@
 // line on stderr and a non-zero exit code.
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -41,6 +42,19 @@ void print_usage(std::ostream& out) {
   out << "\nWith no command, runs `demo`. `bertology <command> --help` lists a command's options.\n";
 }
 
+// std::filesystem's wording, "filesystem error: cannot remove: Not a directory [/x/y]", in the
+// tool's: "/x/y: cannot remove: Not a directory".
+std::string describe(const std::filesystem::filesystem_error& e) {
+  std::string operation = e.what();
+  const std::string prefix = "filesystem error: ";
+  if (operation.rfind(prefix, 0) == 0) operation.erase(0, prefix.size());
+  const std::string reason = e.code().message();
+  if (size_t at = operation.find(": " + reason); at != std::string::npos) operation.erase(at);
+  std::string where = e.path1().string();
+  if (!e.path2().empty()) where += " -> " + e.path2().string();
+  return (where.empty() ? "" : where + ": ") + operation + ": " + reason;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +69,9 @@ int main(int argc, char** argv) {
     if (name != c.name) continue;
     try {
       return c.run(args);
+    } catch (const std::filesystem::filesystem_error& e) {
+      std::cerr << "bertology " << name << ": error: " << describe(e) << "\n";
+      return 1;
     } catch (const std::exception& e) {
       std::cerr << "bertology " << name << ": error: " << e.what() << "\n";
       return 1;

@@ -31,13 +31,14 @@ std::map<int64_t, std::vector<int64_t>> parse_heads(const std::string& spec) {
   };
   std::istringstream layers(spec);
   for (std::string part; std::getline(layers, part, ';');) {
-    if (part.empty()) continue;
+    if (part.empty()) throw Error(concat("--heads: an empty entry in '", spec, "' (expected e.g. \"0:1,3;2:0\")"));
     const size_t colon = part.find(':');
     if (colon == std::string::npos)
       throw Error(concat("--heads: '", part, "' has no ':' (expected LAYER:HEAD,HEAD,...)"));
     std::vector<int64_t>& list = heads[number(part.substr(0, colon))];
     std::istringstream items(part.substr(colon + 1));
     for (std::string item; std::getline(items, item, ',');) list.push_back(number(item));
+    if (list.empty()) throw Error(concat("--heads: '", part, "' names no head (expected LAYER:HEAD,HEAD,...)"));
   }
   if (heads.empty()) throw Error("--heads names no heads (expected e.g. \"0:1,3;2:0\")");
   return heads;

@@ -30,7 +30,7 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path) {
     temporary_path_ = path + ".tmp-" + random_suffix();
     fd_ = ::open(temporary_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0 && errno != EEXIST)
-      throw Error(concat(path, ": cannot create ", temporary_path_, ": ", std::strerror(errno)));
+      throw Error(concat(path, ": cannot write there: ", std::strerror(errno)));  // the folder's fault, not the name's
   }
   if (fd_ < 0) throw Error(concat(path, ": cannot create a temporary file beside it"));
 }

@@ -62,6 +62,7 @@ bool merges_use_end_of_word(const fs::path& path) {
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir_name) {
   const fs::path dir(dir_name);
+  if (fs::exists(dir) && !fs::is_directory(dir)) throw Error(concat(dir_name, ": is a file, expected a tokenizer folder"));
   if (!fs::is_directory(dir)) throw Error(concat(dir_name, ": tokenizer folder not found"));
   const fs::path tokenizer_config_path = dir / "tokenizer_config.json";
   const nlohmann::json tokenizer_config = read_json_object(tokenizer_config_path);

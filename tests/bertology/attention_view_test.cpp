@@ -194,4 +194,20 @@ TEST(AttentionView, CommandLineErrorsAreOneLineAndWriteNothing) {
                             dir.file("out.html") + "'",
                         "--max-seq-length must be at least 2");
   EXPECT_FALSE(fs::exists(dir.file("out.html")));
+  // An existing file is replaced only when it is an earlier attention page.
+  dir.write("notes.html", "<p>my notes</p>\n");
+  expect_one_line_error("attention --model '" + model + "' --text 'the cat' --output '" + dir.file("notes.html") + "'",
+                        "exists and is not an attention page; refusing to replace it");
+  EXPECT_EQ(dir.read("notes.html"), "<p>my notes</p>\n");
+}
+
+TEST(AttentionView, CommandLineReplacesAnEarlierPage) {
+  TempDir dir;
+  const std::string model = bert_with_vocab(dir);
+  const std::string page = "attention --model '" + model + "' --output '" + dir.file("view.html") + "' --text ";
+  ASSERT_EQ(run_cli(dir, page + "'the cat'").exit_code, 0);
+  EXPECT_TRUE(is_attention_page(dir.read("view.html")));
+  const CliRun again = run_cli(dir, page + "'a dog ran'");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(embedded_data(dir.read("view.html"))["tokens"].size(), 5u);  // [CLS] a dog ran [SEP]
 }

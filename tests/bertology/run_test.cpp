@@ -221,6 +221,9 @@ TEST(Run, BadInputsGiveOneClearError) {
             std::string::npos);
   EXPECT_NE(error([&](RunOptions& o) { o.metric_name = "f1"; }).find("metric 'f1' is not reported for task mnli"),
             std::string::npos);
+  EXPECT_NE(error([&](RunOptions& o) { o.data_file = data + "/dev_matched.tsv"; })
+                .find("task mnli reads its split from --data-dir; --data-file is for --task lm"),
+            std::string::npos);
   // Wrong column count: the line number is in the message.
   write(fs::path(data) / "dev_matched.tsv", "header\nonly\ttwo\n");
   EXPECT_NE(error([](RunOptions&) {}).find(":2"), std::string::npos);
@@ -230,6 +233,19 @@ TEST(Run, BadInputsGiveOneClearError) {
   EXPECT_NE(error([&](RunOptions& o) { o.output_dir = model, o.overwrite_output_dir = true; })
                 .find("refusing to overwrite the input model"),
             std::string::npos);
+}
+
+TEST(Run, LanguageModelTextMustBeUtf8) {
+  TempDir dir;
+  RunOptions o = base_options(model_with_tokenizer(dir, "gpt2_lm"), dir.file("out"));
+  o.task = "lm";
+  o.data_file = dir.write("text.txt", "a cat sat .\nthe \xff dog .\n");
+  EXPECT_EQ(error_of([&] { run_bertology(o); }), o.data_file + ":2: invalid UTF-8 at byte 5 of the line");
+  o.data_file = dir.path();
+  EXPECT_EQ(error_of([&] { run_bertology(o); }), dir.path() + ": is a folder, expected a file");
+  o.data_dir = dir.path();
+  EXPECT_EQ(error_of([&] { run_bertology(o); }), "--task lm reads --data-file or --data-dir, not both: give one");
+  EXPECT_FALSE(fs::exists(dir.file("out")));
 }
 
 // A threshold relative to an unmasked score of 0 could never stop the loop: masking is skipped

@@ -90,6 +90,22 @@ TEST(Config, Errors) {
             std::string::npos);
   EXPECT_NE(error(R"({"model_type": "bert", "hidden_act": "mish"})").find("unsupported activation 'mish'"),
             std::string::npos);
+  // Fields that change the computation in ways not built here are refused, not ignored.
+  EXPECT_NE(error(R"({"model_type": "bert", "is_decoder": true})").find("cfg.json: \"is_decoder\": true"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model_type": "bert", "position_embedding_type": "relative_key"})")
+                .find("\"position_embedding_type\": \"relative_key\" is not supported"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"model_type": "gpt2", "add_cross_attention": true})").find("\"add_cross_attention\": true"),
+            std::string::npos);
+  EXPECT_NO_THROW(parse_config(R"({"model_type": "bert", "position_embedding_type": "absolute", "is_decoder": false,
+                                   "some_field_of_another_tool": 3})"));
+}
+
+TEST(Config, FoldersAndDevicesAreNotConfigFiles) {
+  TempDir dir;
+  EXPECT_EQ(error_of([&] { load_config(dir.path()); }), dir.path() + ": is a folder, expected a file");
+  EXPECT_EQ(error_of([&] { load_config("/dev/zero"); }), "/dev/zero: not a regular file");
 }
 
 TEST(Config, WritesBackUnknownFieldsInOrder) {

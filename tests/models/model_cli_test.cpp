@@ -90,6 +90,18 @@ TEST(DumpCliMasked, AppliesTheHeadMaskFile) {
   // The per-example gradients are taken at the given mask too: over the batch they add up to the
   // shared mask's gradient.
   EXPECT_LT(relative_error(sum(ours.at("head_mask_grad_per_example"), {0}), ours.at("head_mask_grad")), 1e-5);
+
+  // An integer mask is refused, naming the file, with or without --grads.
+  write_safetensors(dir.file("int_mask.safetensors"), {{"head_mask", ref.at("mask").to(DType::Int64)}});
+  for (const char* grads : {"", " --grads"}) {
+    const CliRun bad = run_cli(dir, "dump --model " + quoted(fixture("bert_mlm/model")) + " --inputs " +
+                                        quoted(expected_file) + " --out " + quoted(dir.file("bad.safetensors")) +
+                                        grads + " --head-mask " + quoted(dir.file("int_mask.safetensors")));
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("int_mask.safetensors: the head mask must be a float tensor, got int64"), std::string::npos)
+        << bad.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("bad.safetensors")));
+  }
 }
 
 TEST(DumpCliErrors, OneLineAndExitCodeOne) {
@@ -157,6 +169,14 @@ TEST(ModelCliOutputs, NeverOverwriteAModelOrAnInput) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("is the input file"), std::string::npos) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1);
+  // dump replaces an earlier dump, never another file.
+  std::ofstream(dir.file("notes.txt")) << "my notes\n";
+  run = run_cli(dir, "dump --model " + model + " --inputs " + inputs + " --out " + quoted(dir.file("notes.txt")));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("exists and is not a safetensors file; refusing to replace it"), std::string::npos) << run.err;
+  EXPECT_EQ(file_contents(dir.file("notes.txt")), "my notes\n");
+  ASSERT_EQ(run_cli(dir, "dump --model " + model + " --inputs " + inputs + " --out " + quoted(dir.file("d.safetensors"))).exit_code, 0);
+  EXPECT_EQ(run_cli(dir, "dump --model " + model + " --inputs " + inputs + " --out " + quoted(dir.file("d.safetensors"))).exit_code, 0);
   EXPECT_EQ(file_contents(dir.file("m/model.safetensors")), weights);
   EXPECT_EQ(file_contents(dir.file("in.safetensors")), file_contents(fixture("bert_small/expected.safetensors")));
 }
@@ -178,6 +198,14 @@ TEST(PruneCli, ReproducesTheFixturesPrunedModel) {
                                       " --heads '0:x' --out " + quoted(dir.file("q")));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("--heads: 'x' is not a layer or head number"), std::string::npos) << bad.err;
+  // A layer without heads, or an empty entry, is a mistake, not a request to prune nothing.
+  for (const char* heads : {"0:", "0:1;;2:0"}) {
+    const CliRun empty = run_cli(dir, "prune --model " + quoted(fixture("bert_small/model")) + " --heads '" + heads +
+                                          "' --out " + quoted(dir.file("q")));
+    EXPECT_EQ(empty.exit_code, 1) << heads;
+    EXPECT_NE(empty.err.find("--heads: "), std::string::npos) << empty.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("q")));
 }
 #endif
 

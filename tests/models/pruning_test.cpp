@@ -173,11 +173,11 @@ TEST(PruneHeads, RejectsLayersAndHeadsOutOfRange) {
   auto model = load_model(fixture("bert_small/model"));
   EXPECT_NE(error_of([&] {
               model->prune_heads({{3, {0}}});
-            }).find("layer 3 out of range"),
+            }).find("cannot prune layer 3: the model has 3 layers (0 to 2)"),
             std::string::npos);
   EXPECT_NE(error_of([&] {
               model->prune_heads({{0, {4}}});
-            }).find("head 4 of layer 0 out of range"),
+            }).find("cannot prune head 4 of layer 0: the model has 4 heads a layer (0 to 3)"),
             std::string::npos);
 }
 

@@ -52,6 +52,9 @@ TEST(CliArguments, BadCommandLinesGetOneClearLineAndExitOne) {
       {"example --seed -1", "option --seed must be in [0, "},
       {"tokenize --tokenizer t --max-length 99999999999", "option --max-length must be in [0, 1048576]"},
       {"init --config c.json --out o --dtype F8", "--dtype must be F32, F16, BF16 or F64, got 'F8'"},
+      // Option values reach JSON and HTML outputs: they must be UTF-8.
+      {"attention --model m --text 'the \xff cat'", "option --text is not valid UTF-8 (byte 5)"},
+      {"run --model 'm\xc3' --task cola --output-dir o", "option --model is not valid UTF-8 (byte 2)"},
   };
   bertology::test_support::TempDir dir;
   for (const BadCommand& c : cases) {
@@ -64,6 +67,29 @@ TEST(CliArguments, BadCommandLinesGetOneClearLineAndExitOne) {
   int entries = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) entries += entry.exists();
   EXPECT_EQ(entries, 1);
+}
+
+TEST(CliArguments, AnOutputDirUnderAFileIsOneLineInTheToolsWords) {
+  // The folder cannot be created (its parent is a file): the message names the folder and the
+  // reason, not std::filesystem's "filesystem error: cannot remove: ... [path]".
+  bertology::test_support::TempDir dir;
+  dir.write("notes.txt", "my notes\n");
+  const CliRun run = run_cli(dir, "run --model m --task cola --output-dir notes.txt/out");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err, "bertology run: error: notes.txt/out: cannot create the output dir there: Not a directory\n");
+  EXPECT_EQ(dir.read("notes.txt"), "my notes\n");
+}
+
+TEST(CliArguments, RunAndTrainNeverWriteInsideTheModelFolder) {
+  bertology::test_support::TempDir dir;
+  std::filesystem::create_directory(dir.file("m"));
+  for (const char* command : {"run --model m --task cola --data-dir d --output-dir m/out",
+                              "train --model m --task cola --data-dir d --output-dir m/sub/out"}) {
+    const CliRun run = run_cli(dir, command);
+    EXPECT_EQ(run.exit_code, 1) << command;
+    EXPECT_NE(run.err.find("is inside the model folder 'm'; refusing to write there"), std::string::npos) << run.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.file("m")));
 }
 
 TEST(CliArguments, DashHIsHelpAndAValueMayStartWithDashesWhenJoined) {
