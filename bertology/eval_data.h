@@ -40,8 +40,8 @@ EvalData encode_glue(const GlueTask& task, const std::vector<GlueExample>& examp
                      int64_t max_seq_length);
 
 // A plain-text file cut into consecutive chunks of max_seq_length tokens. MaskedLM chooses 15% of
-// the non-special tokens of each chunk (seeded) and replaces them by [MASK], as BERT's
-// pre-training did; CausalLM scores every next token.
+// the non-special tokens of each chunk (seeded) and replaces every one by [MASK] (BERT's
+// pre-training chose 15% too, but kept or swapped a fifth of them); CausalLM scores every next token.
 EvalData encode_lm_text(const std::string& text, TaskKind kind, const Tokenizer& tokenizer, int64_t max_seq_length,
                         uint64_t seed);
 

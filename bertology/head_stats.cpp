@@ -43,6 +43,8 @@ void add_token_importance(const ModelOutput& out, const PreTrainedModel& model, 
     if (out.contexts[l].size(1) == 0) continue;  // every head of this layer pruned
     Tensor ctx = out.head_outputs[l].to(Device::cpu()).contiguous().to(DType::Float64);
     Tensor dctx = out.contexts[l].grad().to(Device::cpu()).contiguous().to(DType::Float64);
+    if (kernels::first_non_finite(dctx) >= 0)
+      throw Error(concat("the gradient of layer ", l, "'s head outputs is not finite: check the model's weights"));
     const int64_t b = ctx.size(0), h = ctx.size(1), s = ctx.size(2), d = ctx.size(3);
     const double *c = ctx.data<double>(), *g = dctx.data<double>();
     const std::vector<int64_t>& kept = model.kept_heads(static_cast<int64_t>(l));

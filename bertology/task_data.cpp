@@ -51,7 +51,12 @@ EvalData load_task_data(const TaskDataOptions& o, const PreTrainedModel& model, 
       throw Error("--task lm reads --data-file or --data-dir, not both: give one");
     const std::string path =
         !o.data_file.empty() ? o.data_file : (fs::path(o.data_dir) / concat(glue_split_name(o.split), ".txt")).string();
-    return encode_lm_text(read_lm_text(path), kind, tokenizer, max_seq_length, o.seed);
+    const std::string text = read_lm_text(path);
+    try {
+      return encode_lm_text(text, kind, tokenizer, max_seq_length, o.seed);
+    } catch (const Error& e) {  // "the text has too few tokens ...": say which text
+      throw Error(concat(path, ": ", e.what()));
+    }
   }
   const GlueTask& task = glue_task(o.task);
   if (cls.find("ForSequenceClassification") == std::string::npos)
