@@ -129,6 +129,7 @@ StagedOutputDir::StagedOutputDir(const std::string& output, bool overwrite, cons
   }
   remove_stale_dirs(output_);
   scratch_ = output_.parent_path() / concat(".", output_.filename().string(), ".partial-", ::getpid());
+  unfinished_.hold(scratch_.string());
   std::error_code ec;
   fs::remove_all(scratch_, ec);  // left by a killed run whose PID this process now has
   if (!ec) fs::create_directories(scratch_, ec);
@@ -159,6 +160,7 @@ void StagedOutputDir::commit() {
     if (ec) throw Error(concat(output_.string(), ": cannot move the new output into place: ", ec.message()));
   }
   committed_ = true;
+  unfinished_.release();
 }
 
 }  // namespace bertology

@@ -2,7 +2,8 @@
 //
 // StagedOutputDir: an output folder that appears only complete. Files are written into a hidden
 // sibling ".NAME.partial-PID" and the whole folder is renamed into place by commit(). A run that
-// fails removes its scratch folder; one killed outright (SIGKILL) leaves it, and the next run for
+// fails removes its scratch folder, and so does an interrupted `bertology` (Ctrl-C, SIGTERM: see
+// models/checkpoint/interrupt_cleanup.h); one killed outright (SIGKILL) leaves it, and the next run for
 // the same output removes scratch folders whose process is gone.
 //
 // The checks below run before any work starts, so a refused command has changed nothing.
@@ -11,6 +12,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include <bertology/models/checkpoint/interrupt_cleanup.h>
 
 namespace bertology {
 
@@ -58,6 +61,7 @@ class StagedOutputDir {
 
  private:
   std::filesystem::path output_, scratch_;
+  UnfinishedOutput unfinished_;  // the scratch folder, removed if the program is interrupted
   bool committed_ = false;
 };
 

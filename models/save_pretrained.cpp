@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <bertology/models/checkpoint/atomic_file.h>
+#include <bertology/models/checkpoint/interrupt_cleanup.h>
 #include <bertology/models/checkpoint/safetensors.h>
 
 namespace bertology {
@@ -54,6 +55,8 @@ void PreTrainedModel::save_pretrained(const std::string& directory) {
   const fs::path temporary =
       existing ? target / concat(".save-", ::getpid(), "-", counter.fetch_add(1))
                : parent / concat(target.filename().string(), ".tmp-", ::getpid(), "-", counter.fetch_add(1));
+  UnfinishedOutput unfinished;  // the temporary folder, removed if the program is interrupted
+  unfinished.hold(temporary.string());
   try {
     fs::create_directory(temporary);
     write_model_files(temporary, saved, tensors, dtype);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <bertology/models/checkpoint/interrupt_cleanup.h>
+
 #include "commands.h"
 
 namespace {
@@ -58,6 +60,7 @@ std::string describe(const std::filesystem::filesystem_error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bertology::remove_unfinished_outputs_on_interrupt();  // Ctrl-C leaves no half-written output behind
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string name = args.empty() ? "demo" : args.front();
   if (!args.empty()) args.erase(args.begin());

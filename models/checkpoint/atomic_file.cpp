@@ -33,6 +33,7 @@ AtomicFileWriter::AtomicFileWriter(const std::string& path) : path_(path) {
       throw Error(concat(path, ": cannot write there: ", std::strerror(errno)));  // the folder's fault, not the name's
   }
   if (fd_ < 0) throw Error(concat(path, ": cannot create a temporary file beside it"));
+  unfinished_.hold(temporary_path_);  // once created: a name found taken is another writer's
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
@@ -59,6 +60,7 @@ void AtomicFileWriter::commit() {
   if (::rename(temporary_path_.c_str(), path_.c_str()) != 0)
     throw Error(concat(path_, ": cannot rename ", temporary_path_, " into place: ", std::strerror(errno)));
   committed_ = true;
+  unfinished_.release();
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 
+#include <bertology/models/checkpoint/interrupt_cleanup.h>
+
 namespace bertology {
 
 class AtomicFileWriter {
@@ -21,6 +23,7 @@ class AtomicFileWriter {
  private:
   std::string path_;
   std::string temporary_path_;
+  UnfinishedOutput unfinished_;  // the temporary file, removed if the program is interrupted
   int fd_ = -1;
   bool committed_ = false;
 };

@@ -4,8 +4,12 @@
 // bad options and inputs fail with one line and leave no output folder.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
 
 #include <bertology/bertology/task_data.h>
 #include <bertology/bertology/train.h>
@@ -62,6 +66,15 @@ std::string lm_dir(const TempDir& dir) {
   write(data / "train.txt", train);
   write(data / "dev.txt", dev);
   return data.string();
+}
+
+// Waits up to 60 s for `ready`; false when it never became true.
+bool wait_for(const std::function<bool()>& ready) {
+  for (int i = 0; i < 600; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 std::string read_file(const fs::path& path) {
@@ -204,4 +217,32 @@ TEST(Train, BadOptionsAndInputsFailWithOneLineAndLeaveNoOutput) {
   const std::string weights = read_file(fs::path(o.model_dir) / "model.safetensors");
   EXPECT_THROW(train_model(o), Error);
   EXPECT_EQ(read_file(fs::path(o.model_dir) / "model.safetensors"), weights);
+}
+
+// `bertology train` stopped by SIGTERM while training: its ".out.partial-PID" folder is removed
+// and it exits with 128 + 15, as a shell reports a killed command.
+TEST(Train, InterruptedCommandLineLeavesNoPartialOutput) {
+  TempDir dir;
+  const std::string model = model_with_tokenizer(dir, "bert_small");
+  const std::string data = learnable_mnli(dir, 16, 4);
+  const std::string train = std::string("'") + BERTOLOGY_CLI + "' train --model '" + model +
+                            "' --task mnli --data-dir '" + data + "' --output-dir '" + dir.file("out") +
+                            "' --epochs 1000000 --batch-size 4 --max-seq-length 16 --quiet > /dev/null 2>&1";
+  // In the background: the shell records the tool's PID, waits for it and writes its exit status.
+  const std::string script = "( " + train + " & echo $! > '" + dir.file("pid") + "'; wait $!; echo $? > '" +
+                             dir.file("status") + "' ) &";
+  ASSERT_EQ(std::system(script.c_str()), 0);
+  auto partial_folders = [&] {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+      count += entry.path().filename().string().rfind(".out.partial-", 0) == 0;
+    return count;
+  };
+  ASSERT_TRUE(wait_for([&] { return partial_folders() == 1 && fs::exists(dir.file("pid")); }));
+  const std::string pid = read_file(dir.file("pid"));
+  ASSERT_EQ(std::system(("kill -TERM " + pid).c_str()), 0);
+  ASSERT_TRUE(wait_for([&] { return fs::exists(dir.file("status")) && !read_file(dir.file("status")).empty(); }));
+  EXPECT_EQ(read_file(dir.file("status")), "143\n");
+  EXPECT_EQ(partial_folders(), 0);
+  EXPECT_FALSE(fs::exists(dir.file("out")));
 }
