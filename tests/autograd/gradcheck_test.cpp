@@ -39,6 +39,13 @@ std::vector<Tensor> make_inputs(const std::vector<Input>& specs, Generator& gen)
 
 Tensor ids(std::vector<int64_t> v, Shape shape) { return Tensor::from_vector(v, shape); }
 
+// A constant operand (it takes no gradient, so the op's backward skips it), the same on every
+// evaluation, in the dtype of `like`.
+Tensor constant(const Shape& shape, uint64_t seed, const Tensor& like) {
+  Generator gen(seed);
+  return Tensor::uniform(shape, -2, 2, gen, like.dtype());
+}
+
 std::vector<Case> cases() {
   const Input positive{{3, 4}, 0.5, 2.0};
   return {
@@ -115,10 +122,62 @@ std::vector<Case> cases() {
        [](auto x) { return attention({x[0]}, 2, 0.5, x[1], causal_additive_mask(3, x[0].dtype()), Tensor()); }},
       {"attention_fused_future", {{{2, 3, 12}}},
        [](auto x) { return attention({x[0]}, 2, 1.0, Tensor(), Tensor(), future_positions(3)); }},
+      // The importance pass's first layer: q, k, v are constants, only ξ (here (B, H)) takes a gradient.
+      {"attention_fused_head_mask_only", {{{2, 2}, 0.5, 1.5}},
+       [](auto x) {
+         const Tensor q = constant({2, 3, 4}, 1, x[0]), k = constant({2, 3, 4}, 2, x[0]), v = constant({2, 3, 4}, 3, x[0]);
+         return attention({q, k, v}, 2, 0.7, x[0], Tensor(), Tensor());
+       }},
+      // Separate q, k, v with the future mask and a (1, H) head mask; k and v are constants.
+      {"attention_fused_q_only_future", {{{2, 3, 4}}, {{1, 2}, 0.5, 1.5}},
+       [](auto x) {
+         const Tensor k = constant({2, 3, 4}, 4, x[0]), v = constant({2, 3, 4}, 5, x[0]);
+         return attention({x[0], k, v}, 2, 0.6, x[1], Tensor(), future_positions(3));
+       }},
+      // Gaps found by an audit: each is a backward branch the cases above did not reach.
+      {"cross_entropy_none", {{{4, 5}}},
+       [](auto x) { return cross_entropy(x[0], ids({1, -100, 4, 0}, {4}), -100, Reduction::None); }},
+      {"mse_loss_sum", {{{3, 4}}, {{3, 4}}}, [](auto x) { return mse_loss(x[0], x[1], Reduction::Sum); }},
+      {"mse_loss_none", {{{3, 4}}, {{3, 4}}}, [](auto x) { return mse_loss(x[0], x[1], Reduction::None); }},
+      // 70 rows: dweight and dbias are summed over blocks of 64 rows.
+      {"layer_norm_weight_only_many_rows", {{{70, 3}}, {{3}}},
+       [](auto x) { return layer_norm(x[0], x[1], Tensor(), 1e-5); }},
+      {"layer_norm_bias_only_3d", {{{2, 35, 4}}, {{4}}}, [](auto x) { return layer_norm(x[0], Tensor(), x[1], 1e-5); }},
+      {"matmul_matrix_vector", {{{3, 4}}, {{4}}}, [](auto x) { return matmul(x[0], x[1]); }},
+      {"linear_constant_weight", {{{2, 3, 4}}},
+       [](auto x) { return linear(x[0], constant({5, 4}, 6, x[0]), constant({5}, 7, x[0])); }},
+      {"linear_noncontiguous_x_conv1d_weight_bias", {{{3, 4}, -2, 2, true}, {{4, 5}}, {{5}}},
+       [](auto x) { return linear(x[0], x[1].transpose(0, 1), x[2]); }},
+      {"cat_with_constant", {{{2, 3}}}, [](auto x) { return cat({constant({1, 3}, 8, x[0]), x[0]}, 0); }},
+      {"max_dims_keepdim", {{{2, 3, 4}}}, [](auto x) { return max(x[0], {0, 2}, true); }},
+      {"max_all", {{{3, 4}}}, [](auto x) { return max(x[0]); }},
+      {"mul_broadcast_both", {{{3, 1}}, {{1, 4}}}, [](auto x) { return x[0] * x[1]; }},
+      {"sub_broadcast_first", {{{4}}, {{3, 4}}}, [](auto x) { return x[0] - x[1]; }},
+      {"div_broadcast_first", {{{1, 4}}, {{3, 4}, 0.5, 2.0}}, [](auto x) { return x[0] / x[1]; }},
+      {"masked_fill_broadcast_mask", {{{3, 4}}},
+       [](auto x) { return masked_fill(x[0], ids({1, 0, 0, 1}, {4}).to(DType::Bool), -3.0); }},
   };
 }
 
 void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
+
+// Ties, which finite differences cannot see: the gradient is shared equally among the maxima.
+TEST(GradcheckTies, MaxSharesTheGradientAmongTies) {
+  Tensor x = Tensor::from_vector(std::vector<double>{1, 3, 3, 2, 5, 0}, {2, 3}).requires_grad_();
+  Tensor g = grad(sum(max(x, {1}) * Tensor::from_vector(std::vector<double>{2, 4}, {2})), {x})[0];
+  EXPECT_EQ(g.to_vector<double>(), (std::vector<double>{0, 1, 1, 0, 4, 0}));
+}
+
+// Casting is exact in one direction only, so finite differences cannot check it through float32:
+// the gradient of a cast is the upstream gradient cast back, to the input's dtype (and device).
+TEST(GradcheckCasts, ToDtypeAndDeviceSendTheGradientBack) {
+  Generator gen(5);
+  Tensor x = Tensor::uniform({3, 4}, -2, 2, gen, DType::Float32).requires_grad_();
+  const Tensor w = Tensor::uniform({3, 4}, -2, 2, gen, DType::Float64);
+  Tensor g = grad(sum(x.to(DType::Float64).to(Device::cpu()) * w), {x})[0];
+  EXPECT_EQ(g.dtype(), DType::Float32);
+  EXPECT_EQ(g.to_vector<float>(), w.to(DType::Float32).to_vector<float>());
+}
 
 class Gradcheck : public ::testing::TestWithParam<Case> {};
 
