@@ -20,5 +20,9 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/bertologyConfigVers
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bertologyConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/bertologyConfigVersion.cmake DESTINATION ${BERTOLOGY_CMAKE_DIR})
 
+# The .pc file finds the prefix from where it lies (${pcfiledir}), so that `cmake --install
+# --prefix P` gives a file that points at P, not at the prefix known when configuring.
+file(RELATIVE_PATH BERTOLOGY_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" BERTOLOGY_PC_TO_PREFIX "${BERTOLOGY_PC_TO_PREFIX}")
 configure_file(cmake/bertology.pc.in ${CMAKE_CURRENT_BINARY_DIR}/bertology.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bertology.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

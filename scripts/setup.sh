@@ -15,7 +15,7 @@ packages=(build-essential cmake pkg-config libopenblas-dev libtbb-dev libicu-dev
 do_build=1
 for option in "$@"; do
   case "$option" in
-    --with-chromium) packages+=(chromium) ;;
+    --with-chromium) packages+=(chromium) ;;  # Ubuntu names it chromium-browser: see below
     --with-clang) packages+=(clang libclang-rt-dev) ;;
     --no-build) do_build=0 ;;
     *) echo "setup.sh: unknown option '$option'" >&2; exit 2 ;;
@@ -30,6 +30,12 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
+  # Debian's `chromium` is `chromium-browser` on Ubuntu: take whichever apt can install.
+  for i in "${!missing[@]}"; do
+    if [ "${missing[$i]}" = chromium ] && ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+      missing[$i]=chromium-browser
+    fi
+  done
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

@@ -17,13 +17,18 @@ namespace bertology::cli {
 namespace {
 
 // The demo folder: $BERTOLOGY_DEMO_DIR, else the source tree this binary was built from, else
-// the installed copy.
+// the installed copy beside this binary, else under the prefix known when configuring.
 fs::path demo_dir() {
   if (const char* env = std::getenv("BERTOLOGY_DEMO_DIR"); env && *env) return env;
-  for (const char* candidate : {BERTOLOGY_SOURCE_DEMO_DIR, BERTOLOGY_INSTALLED_DEMO_DIR})
-    if (fs::is_directory(fs::path(candidate) / "model")) return candidate;
-  throw Error(concat("the demo folder was not found (looked in ", BERTOLOGY_SOURCE_DEMO_DIR, " and ",
-                     BERTOLOGY_INSTALLED_DEMO_DIR, "); set BERTOLOGY_DEMO_DIR"));
+  std::error_code ec;
+  const fs::path binary = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path beside_binary =
+      ec ? fs::path() : (binary.parent_path() / BERTOLOGY_DEMO_DIR_FROM_BINARY).lexically_normal();
+  for (const fs::path& candidate : {fs::path(BERTOLOGY_SOURCE_DEMO_DIR), beside_binary,
+                                    fs::path(BERTOLOGY_INSTALLED_DEMO_DIR)})
+    if (!candidate.empty() && fs::is_directory(candidate / "model")) return candidate;
+  throw Error(concat("the demo folder was not found (looked in ", BERTOLOGY_SOURCE_DEMO_DIR, ", ",
+                     beside_binary.string(), " and ", BERTOLOGY_INSTALLED_DEMO_DIR, "); set BERTOLOGY_DEMO_DIR"));
 }
 
 }  // namespace

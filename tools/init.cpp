@@ -17,7 +17,8 @@ int run_init(const std::vector<std::string>& argv) {
                  "                      [--dtype F32|F16|BF16|F64]\n"
                  "\n"
                  "Builds the model config.json names (or NAME) with HF's random initialisation and\n"
-                 "writes DIR/config.json and DIR/model.safetensors.\n";
+                 "writes DIR/config.json and DIR/model.safetensors. --seed: the random draws (0);\n"
+                 "--dtype: the saved weights' type (F32).\n";
     return 0;
   }
   refuse_to_replace_a_model(args.required("out"), "--out");

@@ -1,5 +1,6 @@
 // `bertology prune`: removes attention heads from a model folder for real (the weights are
 // sliced) and saves the smaller model in HF layout, pruned_heads recorded in config.json.
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -9,6 +10,8 @@
 
 #include "args.h"
 #include "commands.h"
+
+namespace fs = std::filesystem;
 
 namespace bertology::cli {
 namespace {
@@ -58,11 +61,18 @@ int run_prune(const std::vector<std::string>& argv) {
   refuse_output_over_inputs(args.required("out"), {args.required("model")}, "--out");
   refuse_output_inside(args.required("out"), args.required("model"), "--out");
   refuse_to_replace_a_model(args.required("out"), "--out");
+  std::error_code ec;
+  if (fs::is_directory(args.required("out")) && !fs::is_empty(args.required("out"), ec))
+    throw Error(concat(args.required("out"), ": --out is a folder that is not empty; choose a new folder"));
   const auto heads = parse_heads(args.required("heads"));
   auto model = load_model(args.required("model"));
   model->prune_heads(heads);
-  model->save_pretrained(args.required("out"));
-  copy_tokenizer_files(args.required("model"), args.required("out"));
+  // The model and its tokenizer files are written beside --out and renamed into place together:
+  // the folder appears complete or not at all.
+  StagedOutputDir staged(args.required("out"), /*overwrite=*/true, {args.required("model")});
+  model->save_pretrained(staged.scratch().string());
+  copy_tokenizer_files(args.required("model"), staged.scratch().string());
+  staged.commit();
   return 0;
 }
 

@@ -22,7 +22,8 @@ constexpr const char* kUsage =
     "\"token_type_ids\" and \"attention_mask\" (the mask also whenever there is padding).\n"
     "DIR is a model folder (vocab.txt, or vocab.json + merges.txt); the tokenizer is chosen\n"
     "from its files and configs. --max-length N truncates (longest_first) and pads to N\n"
-    "tokens, as HF's truncation=True, padding=\"max_length\".\n";
+    "tokens, as HF's truncation=True, padding=\"max_length\". --no-special-tokens leaves out\n"
+    "[CLS]/[SEP] (BERT), as HF's add_special_tokens=False.\n";
 
 constexpr std::size_t kChunkLines = 4096;  // lines encoded in parallel at a time
 

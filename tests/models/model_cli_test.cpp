@@ -159,6 +159,16 @@ TEST(ModelCliOutputs, NeverOverwriteAModelOrAnInput) {
   run = run_cli(dir, "prune --model " + model + " --heads 0:2 --out " + quoted(dir.file("p")));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("already holds a model"), std::string::npos) << run.err;
+  // An empty folder may receive the pruned model; a folder holding other files may not.
+  std::filesystem::create_directory(dir.file("empty"));
+  EXPECT_EQ(run_cli(dir, "prune --model " + model + " --heads 0:2 --out " + quoted(dir.file("empty"))).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("empty/vocab.txt")));
+  std::filesystem::create_directory(dir.file("notes"));
+  std::ofstream(dir.file("notes/n.txt")) << "mine\n";
+  run = run_cli(dir, "prune --model " + model + " --heads 0:2 --out " + quoted(dir.file("notes")));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("--out is a folder that is not empty"), std::string::npos) << run.err;
+  EXPECT_EQ(file_contents(dir.file("notes/n.txt")), "mine\n");
   const std::string inputs = quoted(fixture("bert_small/expected.safetensors"));
   run = run_cli(dir, "dump --model " + model + " --inputs " + inputs + " --out " + quoted(dir.file("m/model.safetensors")));
   EXPECT_EQ(run.exit_code, 1);
