@@ -24,5 +24,11 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bertologyConfig.cmake
 # --prefix P` gives a file that points at P, not at the prefix known when configuring.
 file(RELATIVE_PATH BERTOLOGY_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
 string(REGEX REPLACE "/$" "" BERTOLOGY_PC_TO_PREFIX "${BERTOLOGY_PC_TO_PREFIX}")
+# An instrumented library (BERTOLOGY_SANITIZE) needs the sanitizer runtime wherever it is linked.
+set(BERTOLOGY_PC_EXTRA_LIBS "")
+if(BERTOLOGY_SANITIZE OR BERTOLOGY_FUZZ)
+  list(JOIN BERTOLOGY_SANITIZER_FLAGS " " BERTOLOGY_PC_EXTRA_LIBS)
+  string(PREPEND BERTOLOGY_PC_EXTRA_LIBS " ")
+endif()
 configure_file(cmake/bertology.pc.in ${CMAKE_CURRENT_BINARY_DIR}/bertology.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/bertology.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,6 +1,7 @@
 #include <bertology/models/checkpoint/interrupt_cleanup.h>
 
 #include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -37,7 +38,7 @@ void wait_and_clean_up() {
 void remove_unfinished_outputs_on_interrupt() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (::pipe(g_pipe) != 0) return;  // no pipe: signals keep their default action
+    if (::pipe2(g_pipe, O_CLOEXEC) != 0) return;  // no pipe: signals keep their default action
     std::thread(wait_and_clean_up).detach();
     struct sigaction action {};
     action.sa_handler = on_interrupt;
