@@ -48,6 +48,13 @@ bool looks_like_an_earlier_output(const fs::path& dir) {
   return fs::exists(dir / "results.json") || fs::exists(dir / "train_results.json");
 }
 
+// Throws when `output` lies inside the folder `folder` (a model's folder gets no new files).
+void refuse_output_inside(const fs::path& output, const std::string& folder, const std::string& option) {
+  if (!folder.empty() && is_or_is_inside(resolved(output), resolved(folder)))
+    throw Error(concat(output.string(), ": ", option, " is inside the model folder '", folder,
+                       "'; refusing to write there"));
+}
+
 }  // namespace
 
 void refuse_output_over_inputs(const fs::path& output, const std::vector<std::string>& inputs,
@@ -61,10 +68,8 @@ void refuse_output_over_inputs(const fs::path& output, const std::vector<std::st
     if (is_or_is_inside(in, out))
       throw Error(concat(output.string(), ": ", option, " is or contains the input '", inputs[i],
                          "'; refusing to replace it"));
-    if (i == 0 && is_or_is_inside(out, in))
-      throw Error(concat(output.string(), ": ", option, " is inside the model folder '", inputs[i],
-                         "'; refusing to write there"));
   }
+  if (!inputs.empty()) refuse_output_inside(output, inputs[0], option);
   if (out == out.root_path())
     throw Error(concat(output.string(), ": ", option, " is the filesystem root; refusing to replace it"));
   const char* home = std::getenv("HOME");
@@ -78,9 +83,8 @@ void refuse_output_file_over_inputs(const fs::path& output, const std::string& m
                                     const std::vector<std::string>& input_files, const std::string& option) {
   if (fs::is_directory(output))
     throw Error(concat(output.string(), ": ", option, " is a directory, expected a file"));
+  refuse_output_inside(output, model_dir, option);
   const fs::path out = resolved(output);
-  if (!model_dir.empty() && is_or_is_inside(out.parent_path(), resolved(model_dir)))
-    throw Error(concat(output.string(), ": the output is inside the model folder; refusing to write there"));
   for (const std::string& input : input_files)
     if (!input.empty() && resolved(input) == out)
       throw Error(concat(output.string(), ": ", option, " is the input file; refusing to overwrite it"));
@@ -98,12 +102,6 @@ void refuse_to_replace_another_file(const fs::path& output,
   if (!in.bad() && (head.empty() || is_earlier_output(head))) return;  // an empty file holds nothing to lose
   throw Error(concat(output.string(), ": ", option, " exists and is not ", what,
                      "; refusing to replace it (choose another file or remove it first)"));
-}
-
-void refuse_output_inside(const fs::path& output, const std::string& folder, const std::string& option) {
-  if (!folder.empty() && is_or_is_inside(resolved(output), resolved(folder)))
-    throw Error(concat(output.string(), ": ", option, " is inside the model folder '", folder,
-                       "'; refusing to write there"));
 }
 
 void refuse_to_replace_a_model(const fs::path& output, const std::string& option) {

@@ -19,7 +19,8 @@ namespace bertology {
 
 // Throws when the folder `output` would destroy an input if replaced: it is, or contains, one of
 // `inputs` (folders or files; empty strings are skipped), the current directory, the filesystem
-// root or $HOME; or when it lies inside inputs[0], the model folder (which gets no new files). `option` names the flag in the message ("--output-dir").
+// root or $HOME; or when it lies inside inputs[0], the model folder (which gets no new files).
+// `option` names the flag in the message ("--output-dir").
 void refuse_output_over_inputs(const std::filesystem::path& output, const std::vector<std::string>& inputs,
                                const std::string& option);
 
@@ -35,9 +36,6 @@ void refuse_output_file_over_inputs(const std::filesystem::path& output, const s
 void refuse_to_replace_another_file(const std::filesystem::path& output,
                                     const std::function<bool(const std::string& head)>& is_earlier_output,
                                     const std::string& what, const std::string& option);
-
-// Throws when `output` lies inside the folder `folder` (a model's folder gets no new files).
-void refuse_output_inside(const std::filesystem::path& output, const std::string& folder, const std::string& option);
 
 // Throws when the folder `output` already holds a model (config.json, weights): `init` and
 // `prune` write a new model folder and never replace one.

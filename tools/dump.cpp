@@ -33,12 +33,12 @@ constexpr const char* kUsage =
 Tensor read_head_mask(const std::string& path) {
   const StateDict tensors = read_safetensors(path).tensors;
   Tensor mask;
-  for (const char* name : {"mask", "head_mask"})
-    if (tensors.count(name)) mask = tensors.at(name);
-  if (!mask.defined() && tensors.size() != 1)
+  if (tensors.count("head_mask")) mask = tensors.at("head_mask");
+  else if (tensors.count("mask")) mask = tensors.at("mask");
+  else if (tensors.size() == 1) mask = tensors.begin()->second;
+  else
     throw Error(
         concat(path, ": expected one tensor, or one named 'head_mask' or 'mask', found ", tensors.size()));
-  if (!mask.defined()) mask = tensors.begin()->second;
   if (!is_floating(mask.dtype()))
     throw Error(concat(path, ": the head mask must be a float tensor, got ", dtype_name(mask.dtype())));
   return mask;

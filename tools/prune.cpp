@@ -58,20 +58,20 @@ int run_prune(const std::vector<std::string>& argv) {
                  "already pruned are skipped) and saves the model to the --out folder.\n";
     return 0;
   }
-  refuse_output_over_inputs(args.required("out"), {args.required("model")}, "--out");
-  refuse_output_inside(args.required("out"), args.required("model"), "--out");
-  refuse_to_replace_a_model(args.required("out"), "--out");
+  const std::string model_dir = args.required("model"), out = args.required("out");
+  refuse_output_over_inputs(out, {model_dir}, "--out");  // nor inside the model folder
+  refuse_to_replace_a_model(out, "--out");
   std::error_code ec;
-  if (fs::is_directory(args.required("out")) && !fs::is_empty(args.required("out"), ec))
-    throw Error(concat(args.required("out"), ": --out is a folder that is not empty; choose a new folder"));
+  if (fs::is_directory(out) && !fs::is_empty(out, ec))
+    throw Error(concat(out, ": --out is a folder that is not empty; choose a new folder"));
   const auto heads = parse_heads(args.required("heads"));
-  auto model = load_model(args.required("model"));
+  auto model = load_model(model_dir);
   model->prune_heads(heads);
   // The model and its tokenizer files are written beside --out and renamed into place together:
   // the folder appears complete or not at all.
-  StagedOutputDir staged(args.required("out"), /*overwrite=*/true, {args.required("model")});
+  StagedOutputDir staged(out, /*overwrite=*/true, {model_dir});
   model->save_pretrained(staged.scratch().string());
-  copy_tokenizer_files(args.required("model"), staged.scratch().string());
+  copy_tokenizer_files(model_dir, staged.scratch().string());
   staged.commit();
   return 0;
 }
