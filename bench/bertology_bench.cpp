@@ -34,6 +34,7 @@
 #include <bertology/models/load_model.h>
 #include <bertology/models/model.h>
 #include <bertology/tensor/backend.h>
+#include <bertology/tensor/openblas_setup.h>
 #include <bertology/tensor/parallel.h>
 
 using namespace bertology;
@@ -347,6 +348,7 @@ void write_json(const std::string& path, const Options& opt, const std::vector<d
   f.precision(9);
   f << "{\n  \"device\": \"" << opt.device << "\",\n  \"threads\": " << opt.threads << ",\n  \"batch\": " << opt.batch << ",\n  \"seq\": " << opt.seq
     << ",\n  \"layers\": " << opt.layers << ",\n  \"repeats\": " << opt.repeats << ",\n"
+    << "  \"blas\": \"" << blas_description(blas_setup()) << "\",\n"
     << "  \"sgemm\": {\"m\": 1024, \"n\": 768, \"k\": 3072, \"gflops\": " << sgemm[0]
     << ", \"gflops_before\": " << sgemm[1] << ", \"gflops_after\": " << sgemm[2] << ", \"seconds\": " << sgemm[3]
     << "},\n  \"results\": [";
@@ -409,6 +411,8 @@ int main(int argc, char** argv) {
 
   std::cout << "bertology_bench: batch " << opt.batch << " x " << opt.seq << " tokens, " << opt.threads
             << " threads, median of " << opt.repeats << " runs after 1 warm-up\n";
+  const BlasSetup blas = blas_setup();
+  std::cout << "  BLAS: " << blas_description(blas) << "\n";
   // sgemm before and after the passes; the better of the two is the reference (the machine is
   // shared, so a neighbour's load can pull one measurement down).
   auto sgemm_run = [&] { return measure_sgemm(opt.threads, 1024, 768, 3072); };

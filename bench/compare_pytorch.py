@@ -153,6 +153,24 @@ def reset_peak_rss():  # the peak resident memory becomes the current one; False
         return False
 
 
+def blas_of_this_process():
+    """The BLAS this process has loaded, as bertology_bench names it: "OpenBLAS, Haswell kernels
+    (set by OPENBLAS_CORETYPE)", or what is known where it is not OpenBLAS."""
+    import ctypes
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "/" in line}
+    libs = sorted(p for p in paths if "blas" in os.path.basename(p).lower() and ".so" in os.path.basename(p))
+    for lib in libs:
+        try:
+            core = ctypes.CDLL(lib).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        core.restype = ctypes.c_char_p
+        chosen = " (set by OPENBLAS_CORETYPE)" if "OPENBLAS_CORETYPE" in os.environ else " (OpenBLAS's choice for this CPU)"
+        return f"OpenBLAS, {core().decode()} kernels{chosen}"
+    return "BLAS (" + (", ".join(os.path.basename(x) for x in libs) or "none loaded") + ")"
+
+
 def worker(args):
     """One pass of one model in this process; prints one JSON line."""
     import torch
@@ -195,7 +213,7 @@ def worker(args):
             times.append(time.perf_counter() - start)
     peak = status_mb("VmHWM:") if peak_was_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"times": times, "peak_rss_mb": peak, "model_rss_mb": model_rss,
-                      "torch": torch.__version__}))
+                      "torch": torch.__version__, "blas": blas_of_this_process()}))
 
 
 def median(v):
@@ -314,6 +332,7 @@ def main():
                 for r in ours["results"]:
                     if not r["ok"]:
                         continue
+                    r["blas"] = ours.get("blas", "?")
                     t = run_torch(args, r["model"], r["pass"])
                     if t is None:
                         continue
@@ -327,7 +346,11 @@ def main():
     # The table: medians over rounds. GFLOP/s of both use ours' FLOP count (see bertology_bench.cpp);
     # peak memory is the largest of the rounds.
     tokens = args.batch * args.seq
-    print(f"\nsgemm 1024x768x3072 (ours' runs): {median(sgemm):.1f} GFLOP/s"
+    # Both sides should run the same BLAS kernels: OPENBLAS_CORETYPE, if set, reaches both.
+    ours_blas = sorted({r.get("blas", "?") for key in order for r in measured[key]["ours"]})
+    torch_blas = sorted({t.get("blas", "?") for key in order for t in measured[key]["torch"]})
+    print(f"\nBLAS: ours {' / '.join(ours_blas)}; PyTorch {' / '.join(torch_blas)}")
+    print(f"sgemm 1024x768x3072 (ours' runs): {median(sgemm):.1f} GFLOP/s"
           + (f" (median; {min(sgemm):.1f}-{max(sgemm):.1f})" if len(sgemm) > 1 else ""))
     head = (f"{'model':<22} {'pass':<11} {'ours s':>8} {'torch s':>8} {'ours tok/s':>10} {'torch tok/s':>11} "
             f"{'speed-up':>8} {'ours GF/s':>9} {'torch GF/s':>10} {'ours MB':>8} {'torch MB':>8}"
@@ -363,7 +386,8 @@ def main():
               f"FLOP ratio {full['ours'][0]['gflop'] / pruned['ours'][0]['gflop']:.2f}x")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"torch_version": torch.__version__, "device": args.device, "tf32": args.tf32, "rounds": args.rounds, "sgemm_gflops": sgemm,
+            json.dump({"torch_version": torch.__version__, "ours_blas": ours_blas, "torch_blas": torch_blas,
+                       "device": args.device, "tf32": args.tf32, "rounds": args.rounds, "sgemm_gflops": sgemm,
                        "rows": summary}, f, indent=2)
         print("wrote", args.json)
     return 0

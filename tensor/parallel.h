@@ -1,7 +1,6 @@
 // Thread settings shared by TBB loops and OpenBLAS, so the two never oversubscribe the cores.
 // The count comes from set_num_threads() or else BERTOLOGY_NUM_THREADS or else the core count.
-// When it is first applied, OpenBLAS is told to put idle workers to sleep at once
-// (OPENBLAS_THREAD_TIMEOUT=4, unless the environment already sets it; see parallel.cpp).
+// When it is first applied, OpenBLAS is prepared (openblas_setup.h): its idle workers sleep at once.
 #pragma once
 #include <cstdint>
 

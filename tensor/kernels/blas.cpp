@@ -35,6 +35,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
       return cuda::gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
   g_gemm_calls.fetch_add(1, std::memory_order_relaxed);
+  ensure_thread_limit();  // OpenBLAS is prepared before its first product (parallel.h)
   dispatch_floating(c.dtype(), "gemm", [&](auto tag) {
     using T = decltype(tag);
     auto ta = trans_a ? CblasTrans : CblasNoTrans;
