@@ -2,8 +2,10 @@
 // a pass marking the nodes that lead to a requested leaf, then one sweep that runs only those
 // nodes, accumulating gradients, firing hooks and freeing saved tensors as it goes.
 #include <bertology/autograd/graph.h>
+#include <bertology/autograd/profile.h>
 #include <bertology/tensor/kernels/kernels.h>
 
+#include <chrono>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,6 +20,16 @@ void accumulate(Tensor& slot, const Tensor& g) {
   }
   Tensor sum = kernels::binary(kernels::Binary::Add, slot, g);
   slot = sum;
+}
+
+// The node's backward; timed under its profile label when it was recorded inside a scope.
+Grads run_node_backward(Node& node, const Tensor& g, const std::vector<bool>& needs) {
+  if (node.profile_label == nullptr) return node.backward(g, needs);
+  const auto start = std::chrono::steady_clock::now();
+  Grads grads = node.backward(g, needs);
+  profile::add_backward_time(node.profile_label,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return grads;
 }
 
 Tensor run_hooks(const AutogradMeta& meta, Tensor g) {
@@ -123,7 +135,7 @@ std::unordered_map<const AutogradMeta*, Tensor> run_backward(const Tensor& outpu
       const auto& in = node->inputs[i];
       needs[i] = in && (in->grad_fn ? needed.count(in->grad_fn.get()) > 0 : request.wants(in.get()));
     }
-    Grads grads = node->backward(g, needs);
+    Grads grads = run_node_backward(*node, g, needs);
     if (!retain_graph) {
       node->backward = nullptr;
       node->released = true;

@@ -1,5 +1,6 @@
 // Recording the graph: grad mode, saved tensors with version checks, record_node, sum_to.
 #include <bertology/autograd/graph.h>
+#include <bertology/autograd/profile.h>
 #include <bertology/tensor/kernels/kernels.h>
 
 namespace bertology {
@@ -42,6 +43,7 @@ void record_node(Tensor& output, const char* name, const std::vector<Tensor>& in
     node->input_dtypes.push_back(t.defined() ? t.dtype() : DType::Float32);
   }
   node->backward = std::move(backward);
+  node->profile_label = profile::current_label();
   // The output gets a fresh autograd state: it is a new tensor, even when it shares storage.
   auto meta = std::make_shared<AutogradMeta>();
   meta->requires_grad = true;

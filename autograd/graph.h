@@ -50,6 +50,7 @@ struct Node {
   BackwardFn backward;                                // cleared once run (frees saved tensors)
   std::weak_ptr<AutogradMeta> output;                 // for hooks and retain_grad
   bool released = false;
+  const char* profile_label = nullptr;  // the profile::Scope it was recorded in, while profiling
 };
 
 // Grad mode: off inside a NoGradGuard scope (per thread).

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <bertology/autograd/autograd.h>
+#include <bertology/autograd/profile.h>
 #include <bertology/models/config.h>
 #include <bertology/models/load_model.h>
 #include <bertology/models/model.h>
@@ -214,7 +215,7 @@ std::vector<double> measure_sgemm(int threads, int m, int n, int k) {
 }
 
 // One pass of one model in this (child) process. Returns
-// {flops, model RSS MB, peak RSS MB, bitwise repeatable (0/1), seconds per run...}.
+// {flops, model RSS MB, peak RSS MB, bitwise repeatable (0/1), heads' share of the time, seconds per run...}.
 std::vector<double> measure_pass(const Case& cs, const std::string& pass, const Options& opt) {
   set_num_threads(opt.threads);
   const ModelConfig config = parse_config(cs.json, cs.name);
@@ -248,19 +249,17 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
   // The scalar every backward starts from: mean of the squared last hidden state (B, S, E).
   auto loss_of = [](const ModelOutput& out) { return mean(out.last_hidden_state * out.last_hidden_state); };
 
-  std::vector<double> times;
-  std::vector<uint64_t> hashes;
-  for (int rep = 0; rep <= opt.repeats; ++rep) {  // rep 0 is the warm-up
+  // One run of the pass: {seconds, hash of its result}.
+  auto run_once = [&]() -> std::pair<double, uint64_t> {
     const auto start = std::chrono::steady_clock::now();
     uint64_t hash = 0;
     if (pass == "forward") {
       NoGradGuard no_grad;
       ModelOutput out = model->forward(inputs);
       synchronize(device);
-      const double t = seconds_since(start);
-      hash = bits_hash(out.last_hidden_state);
-      if (rep > 0) times.push_back(t);
-    } else if (pass == "importance") {
+      return {seconds_since(start), bits_hash(out.last_hidden_state)};
+    }
+    if (pass == "importance") {
       // ξ (L, H) of ones, the only leaf that requires grad, as compute_head_stats does.
       Tensor xi = Tensor::ones({config.num_layers, config.num_heads});
       xi.requires_grad_();
@@ -268,20 +267,36 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
       in.head_mask = xi;
       Tensor g = grad(loss_of(model->forward(in)), {xi})[0];  // (L, H)
       synchronize(device);
-      const double t = seconds_since(start);
-      hash = bits_hash(g);
-      if (rep > 0) times.push_back(t);
-    } else {  // full: every parameter's gradient (not accumulated into .grad)
-      std::vector<Tensor> grads = grad(loss_of(model->forward(inputs)), params);
-      synchronize(device);
-      const double t = seconds_since(start);
-      for (const Tensor& g : grads) hash = hash * 31 + bits_hash(g);
-      if (rep > 0) times.push_back(t);
+      return {seconds_since(start), bits_hash(g)};
     }
+    // full: every parameter's gradient (not accumulated into .grad)
+    std::vector<Tensor> grads = grad(loss_of(model->forward(inputs)), params);
+    synchronize(device);
+    const double t = seconds_since(start);
+    for (const Tensor& g : grads) hash = hash * 31 + bits_hash(g);
+    return {t, hash};
+  };
+
+  std::vector<double> times;
+  std::vector<uint64_t> hashes;
+  for (int rep = 0; rep <= opt.repeats; ++rep) {  // rep 0 is the warm-up
+    auto [t, hash] = run_once();
+    if (rep > 0) times.push_back(t);
     hashes.push_back(hash);
   }
   const bool repeatable = std::all_of(hashes.begin(), hashes.end(), [&](uint64_t h) { return h == hashes[0]; });
-  std::vector<double> result = {flops, model_rss, peak_rss_mb(peak_was_reset), repeatable ? 1.0 : 0.0};
+
+  // One more run, profiled (after the timed ones, so the timers cannot slow them): the share of
+  // the pass spent on work that scales with the heads kept (the models' "attention heads"
+  // scopes, forward and backward). On the GPU the scopes would time only the launches: -1.
+  double heads_share = -1;
+  if (!device.is_cuda()) {
+    profile::start();
+    const double t = run_once().first;
+    for (const profile::Part& part : profile::stop())
+      if (part.label == "attention heads") heads_share = (part.forward_seconds + part.backward_seconds) / t;
+  }
+  std::vector<double> result = {flops, model_rss, peak_rss_mb(peak_was_reset), repeatable ? 1.0 : 0.0, heads_share};
   result.insert(result.end(), times.begin(), times.end());
   return result;
 }
@@ -293,6 +308,7 @@ struct Result {
   bool ok = false;
   double seconds = 0, tokens_per_s = 0, gflop = 0, gflops = 0, fraction_of_sgemm = 0;
   double model_rss_mb = 0, peak_rss_mb = 0;
+  double heads_share = -1;  // of the pass's time, in the "attention heads" scopes; -1 unmeasured
   bool repeatable = false;
   std::vector<double> times;
 };
@@ -303,7 +319,7 @@ Result run_pass(const Case& cs, const std::string& pass, const Options& opt) {
   Result r;
   r.model = cs.name;
   r.pass = pass;
-  if (v.size() < 5) {
+  if (v.size() < 6) {
     std::cout << " FAILED\n";
     return r;
   }
@@ -312,7 +328,8 @@ Result run_pass(const Case& cs, const std::string& pass, const Options& opt) {
   r.model_rss_mb = v[1];
   r.peak_rss_mb = v[2];
   r.repeatable = v[3] != 0;
-  r.times.assign(v.begin() + 4, v.end());
+  r.heads_share = v[4];
+  r.times.assign(v.begin() + 5, v.end());
   r.seconds = median(r.times);
   r.tokens_per_s = static_cast<double>(opt.batch * opt.seq) / r.seconds;
   r.gflops = r.gflop / r.seconds;
@@ -358,7 +375,7 @@ void write_json(const std::string& path, const Options& opt, const std::vector<d
       << "\", \"ok\": " << (r.ok ? "true" : "false") << ", \"seconds\": " << r.seconds << ", \"times\": [";
     for (size_t t = 0; t < r.times.size(); ++t) f << (t ? ", " : "") << r.times[t];
     f << "], \"tokens_per_s\": " << r.tokens_per_s << ", \"gflop\": " << r.gflop << ", \"gflops\": " << r.gflops
-      << ", \"fraction_of_sgemm\": " << r.fraction_of_sgemm << ", \"peak_rss_mb\": " << r.peak_rss_mb
+      << ", \"heads_share\": " << r.heads_share << ", \"fraction_of_sgemm\": " << r.fraction_of_sgemm << ", \"peak_rss_mb\": " << r.peak_rss_mb
       << ", \"model_rss_mb\": " << r.model_rss_mb << ", \"bitwise_repeatable\": " << (r.repeatable ? "true" : "false")
       << "}";
   }
@@ -446,6 +463,13 @@ int main(int argc, char** argv) {
   if (full && pruned)
     std::printf("pruned half of the heads, importance pass: %.2fx faster (%.3f s -> %.3f s); FLOP ratio %.2fx\n",
                 full->seconds / pruned->seconds, full->seconds, pruned->seconds, full->gflop / pruned->gflop);
+  if (full && pruned && full->heads_share >= 0) {
+    // Half of the heads took half of the heads' time: pruning them must save at least that.
+    const double pruned_share = full->heads_share / 2;
+    std::printf("the heads took %.1f%% of the unpruned importance pass (profiled run), so the pruned half took "
+                "%.1f%%: pruning them should make it at least %.2fx faster\n",
+                100 * full->heads_share, 100 * pruned_share, 1 / (1 - pruned_share));
+  }
 
   if (!opt.json_path.empty()) {
     write_json(opt.json_path, opt, sgemm, results);

@@ -350,6 +350,9 @@ def main():
     ours_blas = sorted({r.get("blas", "?") for key in order for r in measured[key]["ours"]})
     torch_blas = sorted({t.get("blas", "?") for key in order for t in measured[key]["torch"]})
     print(f"\nBLAS: ours {' / '.join(ours_blas)}; PyTorch {' / '.join(torch_blas)}")
+    if "OPENBLAS_CORETYPE" in os.environ and args.device == "cpu":
+        print(f"  (OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} chose both sides' kernels; "
+              "`env -u OPENBLAS_CORETYPE` gives OpenBLAS's own choice for this CPU)")
     print(f"sgemm 1024x768x3072 (ours' runs): {median(sgemm):.1f} GFLOP/s"
           + (f" (median; {min(sgemm):.1f}-{max(sgemm):.1f})" if len(sgemm) > 1 else ""))
     head = (f"{'model':<22} {'pass':<11} {'ours s':>8} {'torch s':>8} {'ours tok/s':>10} {'torch tok/s':>11} "
@@ -384,6 +387,11 @@ def main():
         torch_ratio = median([a["seconds"] / b["seconds"] for a, b in zip(full["torch"], pruned["torch"])])
         print(f"half the heads pruned, importance pass: ours {ours_ratio:.2f}x faster, PyTorch {torch_ratio:.2f}x; "
               f"FLOP ratio {full['ours'][0]['gflop'] / pruned['ours'][0]['gflop']:.2f}x")
+        shares = [r["heads_share"] for r in full["ours"] if r.get("heads_share", -1) >= 0]
+        if shares:  # ours' profiled run: the pruned half of the heads took half of the heads' time
+            half = median(shares) / 2
+            print(f"  the heads took {100 * median(shares):.1f}% of our unpruned pass (profiled), the pruned half "
+                  f"{100 * half:.1f}%: removing it should make ours at least {1 / (1 - half):.2f}x faster")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"torch_version": torch.__version__, "ours_blas": ours_blas, "torch_blas": torch_blas,

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <bertology/autograd/functions.h>
+#include <bertology/autograd/profile.h>
 #include <bertology/models/heads.h>
 
 namespace bertology {
@@ -77,6 +78,7 @@ Tensor BertBackbone::layer_forward(int64_t l, const Tensor& x, const AttentionSe
   const int64_t H = static_cast<int64_t>(kept_heads_[l].size());  // heads left after pruning
   Tensor attention;                                               // (B, S, E)
   if (H > 0) {
+    profile::Scope heads("attention heads");  // all the work that scales with the heads kept
     const Projections qkv{layer.query(x), layer.key(x), layer.value(x), Tensor()};  // (B, S, H·D) each
     AttentionResult a = attend(qkv, H, 1.0 / std::sqrt(static_cast<double>(D)),
                                layer_head_mask(setup.head_mask, l, kept_heads_[l]), setup);
@@ -96,7 +98,11 @@ Tensor BertBackbone::layer_forward(int64_t l, const Tensor& x, const AttentionSe
   }
   attention = dropout(attention, config_.hidden_dropout, setup.training, *setup.generator);
   Tensor h = layer.attention_norm(x + attention);                                   // post-LN
-  Tensor ff = layer.output(activation(layer.intermediate(h), config_.activation));  // (B, S, E)
+  Tensor ff;
+  {
+    profile::Scope feed_forward("feed-forward");
+    ff = layer.output(activation(layer.intermediate(h), config_.activation));  // (B, S, E)
+  }
   ff = dropout(ff, config_.hidden_dropout, setup.training, *setup.generator);
   return layer.output_norm(h + ff);
 }

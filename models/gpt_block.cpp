@@ -3,6 +3,7 @@
 #include <bertology/models/gpt_block.h>
 
 #include <bertology/autograd/functions.h>
+#include <bertology/autograd/profile.h>
 
 namespace bertology {
 
@@ -41,6 +42,7 @@ Tensor gpt_self_attention(const GPTBlock& block, const Tensor& x, int64_t layer,
     }
     return block.c_proj.bias.expand({B, S, E});
   }
+  profile::Scope heads("attention heads");  // all the work that scales with the heads kept
   const Projections qkv{Tensor(), Tensor(), Tensor(), block.c_attn(x)};  // packed (B, S, 3·H·D)
   AttentionResult a = attend(qkv, H, scale, layer_head_mask(setup.head_mask, layer, kept), setup);
   if (setup.keep_probs) out.attentions.push_back(a.probs);
@@ -52,6 +54,7 @@ Tensor gpt_self_attention(const GPTBlock& block, const Tensor& x, int64_t layer,
 }
 
 Tensor gpt_mlp(const GPTBlock& block, const Tensor& x, Activation act) {
+  profile::Scope feed_forward("feed-forward");
   return block.mlp_proj(activation(block.c_fc(x), act));  // (B, S, E)
 }
 
