@@ -23,7 +23,9 @@ for option in "$@"; do
 done
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  # grep without -q reads all its input: with pipefail, a grep -q that stops early can make the
+  # writer die of SIGPIPE and the pipeline fail although the text matched.
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
@@ -32,7 +34,7 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   # Debian's `chromium` is `chromium-browser` on Ubuntu: take whichever apt can install.
   for i in "${!missing[@]}"; do
-    if [ "${missing[$i]}" = chromium ] && ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    if [ "${missing[$i]}" = chromium ] && ! apt-cache policy chromium 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
       missing[$i]=chromium-browser
     fi
   done
