@@ -57,17 +57,17 @@ T gelu_tanh_grad(T g, T v) {
 using UnaryF32 = void (*)(const float* x, float* y, int64_t n);
 using BinaryF32 = void (*)(const float* a, const float* b, float* y, int64_t n);
 
-[[gnu::target_clones("avx2", "default")]] void gelu_erf_f32(const float* x, float* y, int64_t n) {
+[[gnu::target_clones("avx512f", "avx2", "default")]] void gelu_erf_f32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = gelu_erf(x[i]);
 }
-[[gnu::target_clones("avx2", "default")]] void gelu_tanh_f32(const float* x, float* y, int64_t n) {
+[[gnu::target_clones("avx512f", "avx2", "default")]] void gelu_tanh_f32(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = gelu_tanh(x[i]);
 }
-[[gnu::target_clones("avx2", "default")]] void gelu_erf_grad_f32(const float* g, const float* x, float* y,
+[[gnu::target_clones("avx512f", "avx2", "default")]] void gelu_erf_grad_f32(const float* g, const float* x, float* y,
                                                                  int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = gelu_erf_grad(g[i], x[i]);
 }
-[[gnu::target_clones("avx2", "default")]] void gelu_tanh_grad_f32(const float* g, const float* x, float* y,
+[[gnu::target_clones("avx512f", "avx2", "default")]] void gelu_tanh_grad_f32(const float* g, const float* x, float* y,
                                                                   int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = gelu_tanh_grad(g[i], x[i]);
 }
