@@ -64,8 +64,8 @@ TEST(FastMath, SoftmaxRowGivesMaskedKeysNoMass) {
   EXPECT_EQ(out, std::vector<float>(4, 0.0f));  // every key masked: no mass anywhere
 }
 
-// GELU and its derivative run an AVX2 loop on contiguous float data where the CPU has AVX2 and
-// the baseline loop on strided data: both must give the same bits.
+// GELU and its derivative run an AVX-512 or AVX2 loop on contiguous float data where the CPU
+// has one, and the baseline loop on strided data: both must give the same bits.
 TEST(FastMath, GeluGivesTheSameBitsContiguousOrStrided) {
   Generator gen(3);
   Tensor x = Tensor::uniform({64, 96}, -8, 8, gen);  // contiguous
