@@ -22,9 +22,10 @@ void accumulate(Tensor& slot, const Tensor& g) {
   slot = sum;
 }
 
-// The node's backward; timed under its profile label when it was recorded inside a scope.
+// The node's backward; timed under its profile label when it was recorded inside a scope and a
+// profile is collecting.
 Grads run_node_backward(Node& node, const Tensor& g, const std::vector<bool>& needs) {
-  if (node.profile_label == nullptr) return node.backward(g, needs);
+  if (node.profile_label == nullptr || !profile::collecting()) return node.backward(g, needs);
   const auto start = std::chrono::steady_clock::now();
   Grads grads = node.backward(g, needs);
   profile::add_backward_time(node.profile_label,

@@ -2,7 +2,9 @@
 // profile::Scope ("attention heads", "feed-forward"); while a profile is collecting, each
 // label gets the wall time of its scopes (forward) and of the backward of every graph node
 // recorded inside them (backward). bertology_bench uses it for the time the heads take, which
-// is what pruning half of them can save. Off by default: a scope then costs one branch.
+// is what pruning half of them can save. Off by default: a scope then costs an atomic load.
+// Scopes and graph recording are followed on the thread that opens them: a node recorded on a
+// worker thread gets no label (the models record their graphs on the calling thread).
 //
 //   profile::start();
 //   auto losses = ...;  grad(loss, {head_mask});

@@ -3,6 +3,7 @@
 #include <bertology/tensor/openblas_setup.h>
 
 #include <dlfcn.h>
+#include <strings.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -49,8 +50,10 @@ BlasSetup blas_setup() {
   auto corename = find_openblas_function<char* (*)()>("openblas_get_corename");
   setup.library = corename == nullptr ? "BLAS" : "OpenBLAS";
   if (corename != nullptr) setup.kernels = corename();
-  // OpenBLAS chooses its kernels when it is loaded, from OPENBLAS_CORETYPE if set.
-  setup.kernels_from_environment = std::getenv("OPENBLAS_CORETYPE") != nullptr;
+  // OpenBLAS chooses its kernels when it is loaded, from OPENBLAS_CORETYPE when it names a
+  // kernel set this build has (otherwise OpenBLAS warns and detects the CPU as usual).
+  const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+  setup.kernels_from_environment = chosen != nullptr && strcasecmp(chosen, setup.kernels.c_str()) == 0;
   setup.idle_timeout_from_environment = g_idle_timeout_from_environment;
   return setup;
 }

@@ -14,7 +14,7 @@ void prepare_openblas();
 struct BlasSetup {
   std::string library;  // "OpenBLAS", or "BLAS" for another implementation
   std::string kernels;  // OpenBLAS's kernel set, named as OPENBLAS_CORETYPE names them ("Haswell")
-  bool kernels_from_environment = false;  // OPENBLAS_CORETYPE chose them, not OpenBLAS's detection
+  bool kernels_from_environment = false;  // OPENBLAS_CORETYPE names them: it chose, not OpenBLAS's detection
   bool idle_timeout_from_environment = false;  // OPENBLAS_THREAD_TIMEOUT was set: left as it is
 };
 // What prepare_openblas() found (it is called first).
