@@ -252,7 +252,6 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
   // One run of the pass: {seconds, hash of its result}.
   auto run_once = [&]() -> std::pair<double, uint64_t> {
     const auto start = std::chrono::steady_clock::now();
-    uint64_t hash = 0;
     if (pass == "forward") {
       NoGradGuard no_grad;
       ModelOutput out = model->forward(inputs);
@@ -273,6 +272,7 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
     std::vector<Tensor> grads = grad(loss_of(model->forward(inputs)), params);
     synchronize(device);
     const double t = seconds_since(start);
+    uint64_t hash = 0;
     for (const Tensor& g : grads) hash = hash * 31 + bits_hash(g);
     return {t, hash};
   };
@@ -358,14 +358,14 @@ const Result* find(const std::vector<Result>& results, const std::string& model,
 }
 
 // sgemm: {GFLOP/s used for the fractions, before the passes, after them, seconds of the best}.
-void write_json(const std::string& path, const Options& opt, const std::vector<double>& sgemm,
-                const std::vector<Result>& results) {
+void write_json(const std::string& path, const Options& opt, const std::string& blas,
+                const std::vector<double>& sgemm, const std::vector<Result>& results) {
   std::ofstream f(path);
   if (!f) throw Error(concat("cannot write ", path));
   f.precision(9);
   f << "{\n  \"device\": \"" << opt.device << "\",\n  \"threads\": " << opt.threads << ",\n  \"batch\": " << opt.batch << ",\n  \"seq\": " << opt.seq
     << ",\n  \"layers\": " << opt.layers << ",\n  \"repeats\": " << opt.repeats << ",\n"
-    << "  \"blas\": \"" << blas_description(blas_setup()) << "\",\n"
+    << "  \"blas\": \"" << blas << "\",\n"
     << "  \"sgemm\": {\"m\": 1024, \"n\": 768, \"k\": 3072, \"gflops\": " << sgemm[0]
     << ", \"gflops_before\": " << sgemm[1] << ", \"gflops_after\": " << sgemm[2] << ", \"seconds\": " << sgemm[3]
     << "},\n  \"results\": [";
@@ -472,7 +472,7 @@ int main(int argc, char** argv) {
   }
 
   if (!opt.json_path.empty()) {
-    write_json(opt.json_path, opt, sgemm, results);
+    write_json(opt.json_path, opt, blas_description(blas), sgemm, results);
     std::cout << "wrote " << opt.json_path << "\n";
   }
   bool all_ok = true;

@@ -390,8 +390,9 @@ def main():
               f"FLOP ratio {full['ours'][0]['gflop'] / pruned['ours'][0]['gflop']:.2f}x")
         shares = [r["heads_share"] for r in full["ours"] if r.get("heads_share", -1) >= 0]
         if shares:  # ours' profiled run: the pruned half of the heads took half of the heads' time
-            half = median(shares) / 2
-            print(f"  the heads took {100 * median(shares):.1f}% of our unpruned pass (profiled), the pruned half "
+            share = median(shares)
+            half = share / 2
+            print(f"  the heads took {100 * share:.1f}% of our unpruned pass (profiled), the pruned half "
                   f"{100 * half:.1f}%: removing that time alone makes it {1 / (1 - half):.2f}x faster")
     if args.json:
         with open(args.json, "w") as f:
