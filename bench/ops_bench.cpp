@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include <bertology/autograd/autograd.h>
+#include <bertology/tensor/kernels/kernels.h>
 
 using namespace bertology;
 
@@ -89,11 +90,68 @@ void BM_LayerNorm(benchmark::State& state) {
   set_bytes(state, 2.0 * x.numel() * sizeof(float));
 }
 
+// The importance pass's backward through one layer_norm: ∂x only (the weights need no gradient).
+void BM_LayerNormBackward(benchmark::State& state) {
+  Generator gen(0);
+  Tensor x = Tensor::randn({1024, 768}, gen), w = Tensor::ones({768}), b = Tensor::zeros({768});
+  Tensor dy = Tensor::randn({1024, 768}, gen);
+  const kernels::LayerNormResult fwd = kernels::layer_norm(x, w, b, 1e-12);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(kernels::layer_norm_backward(dy, x, fwd.mean, fwd.rstd, w, true, false, false).dx.raw_data());
+  set_bytes(state, 3.0 * x.numel() * sizeof(float));
+}
+
 void BM_Gelu(benchmark::State& state) {
   Generator gen(0);
   Tensor x = Tensor::randn({1024, 3072}, gen);
   for (auto _ : state) benchmark::DoNotOptimize(gelu(x).raw_data());
   set_bytes(state, 2.0 * x.numel() * sizeof(float));
+}
+
+void BM_GeluBackward(benchmark::State& state) {
+  Generator gen(0);
+  Tensor x = Tensor::randn({1024, 3072}, gen), dy = Tensor::randn({1024, 3072}, gen);
+  for (auto _ : state) benchmark::DoNotOptimize(kernels::gelu_backward(dy, x, false).raw_data());
+  set_bytes(state, 3.0 * x.numel() * sizeof(float));
+}
+
+// The fused attention core of one BERT-base layer (8 x 128 tokens, 12 heads of 64), forward and
+// the importance pass's backward: ∂q, ∂k, ∂v and ∂ξ.
+struct AttentionInputs {
+  Tensor q, k, v, xi, dout;
+  AttentionInputs() {
+    Generator gen(0);
+    q = Tensor::randn({8, 128, 768}, gen);
+    k = Tensor::randn({8, 128, 768}, gen);
+    v = Tensor::randn({8, 128, 768}, gen);
+    xi = Tensor::ones({1, 12});
+    dout = Tensor::randn({8, 128, 768}, gen);
+  }
+};
+
+void BM_AttentionForward(benchmark::State& state) {
+  const AttentionInputs in;
+  Tensor probs;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        kernels::attention_forward(in.q, in.k, in.v, 12, 0.125, in.xi, Tensor(), Tensor(), probs).raw_data());
+}
+
+void BM_AttentionBackward(benchmark::State& state) {
+  const AttentionInputs in;
+  Tensor probs;
+  kernels::attention_forward(in.q, in.k, in.v, 12, 0.125, in.xi, Tensor(), Tensor(), probs);
+  Tensor dq = Tensor::empty({8, 128, 768}), dk = Tensor::empty({8, 128, 768}), dv = Tensor::empty({8, 128, 768});
+  Tensor dxi;
+  for (auto _ : state) {
+    kernels::AttentionGradOutputs grads;
+    grads.dq = &dq;
+    grads.dk = &dk;
+    grads.dv = &dv;
+    grads.dhead_mask = &dxi;
+    kernels::attention_backward(in.dout, in.q, in.k, in.v, 12, 0.125, in.xi, Tensor(), probs, grads);
+    benchmark::DoNotOptimize(dxi.raw_data());
+  }
 }
 
 // Shapes as M, N, K: Q/K/V/O projections, FFN up, FFN down.
@@ -104,7 +162,11 @@ BENCHMARK(BM_MatmulVsRawSgemm)->Args({1024, 768, 3072})->Unit(benchmark::kMillis
 BENCHMARK(BM_BatchedHeadScores)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Softmax)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_LayerNorm)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_LayerNormBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Gelu)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GeluBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionForward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionBackward)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

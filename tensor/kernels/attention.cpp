@@ -12,6 +12,7 @@
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/kernels/on_device.h>
 
+#include "lane_sum.h"
 #include "softmax_row.h"
 
 #include <algorithm>
@@ -106,17 +107,59 @@ T mask_value(const Tensor& xi, int64_t b, int64_t h) {
   return xi.data<T>()[(xi.size(0) == 1 ? 0 : b) * xi.size(1) + h];
 }
 
-// Q̃_bh = scale·Q_bh as a new contiguous (S, D) matrix: the unfused path scales q before the
-// product, and the same rounding keeps the two paths equal to the bit.
+// Q̃ = scale·Q for every head at once, as a new contiguous (B, S, H·D) tensor: the unfused path
+// scales q before the product with this same kernel, which keeps the two paths equal to the bit.
+Tensor scaled_queries(const Tensor& q, double scale) { return mul_scalar(q, scale); }
+
+// Σ P ⊙ G over n entries, in double.
 template <class T>
-Tensor scaled_head(const HeadRows& q, int64_t b, int64_t h, int64_t S, double scale, DType dtype) {
-  Tensor out = Tensor::empty({S, q.D}, dtype);
-  T* o = out.data<T>();
+double probs_dot_generic(const T* p, const T* g, int64_t n) {
+  return lane_sum<double>(n, [&](int64_t i) { return static_cast<double>(p[i]) * g[i]; });
+}
+
+// One head's (S, S) block: G = ∂context·Vᵀ in g becomes ∂scores, in place, row by row:
+// ∂P = ξ_h G, ∂scores = P ⊙ (∂P − Σ_j ∂P ⊙ P), zero where masked_fill replaced the score
+// (future, when given). With dxi, ∂ξ_h = Σ P ⊙ G is written there first.
+template <class T>
+void scores_grad_generic(const T* p, T* g, int64_t S, T xi, const bool* future, double* dxi) {
+  if (dxi) *dxi = probs_dot_generic(p, g, S * S);
   for (int64_t i = 0; i < S; ++i) {
-    const T* row = q.at<T>(b, h, i);
-    for (int64_t d = 0; d < q.D; ++d) o[i * q.D + d] = row[d] * static_cast<T>(scale);
+    T* row = g + i * S;
+    const T* prow = p + i * S;
+    for (int64_t j = 0; j < S; ++j) row[j] *= xi;
+    const T dot = lane_sum<T>(S, [&](int64_t j) { return prow[j] * row[j]; });
+    for (int64_t j = 0; j < S; ++j) row[j] = prow[j] * (row[j] - dot);
+    if (future)
+      for (int64_t j = 0; j < S; ++j)
+        if (future[i * S + j]) row[j] = 0;
   }
-  return out;
+}
+
+// The float blocks, compiled three times and picked by CPU, as GELU is (elementwise.cpp): no FMA
+// in this file, and the lanes keep their order at every SIMD width, so all three give the same
+// bits. flatten compiles the helpers inlined into each for its CPU.
+[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] double probs_dot_f32(const float* p, const float* g,
+                                                                                          int64_t n) {
+  return probs_dot_generic(p, g, n);
+}
+[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void scores_grad_f32(const float* p, float* g, int64_t S,
+                                                                                          float xi, const bool* future,
+                                                                                          double* dxi) {
+  scores_grad_generic(p, g, S, xi, future, dxi);
+}
+template <class T>
+double probs_dot(const T* p, const T* g, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    return probs_dot_f32(p, g, n);
+  else
+    return probs_dot_generic(p, g, n);
+}
+template <class T>
+void scores_grad(const T* p, T* g, int64_t S, T xi, const bool* future, double* dxi) {
+  if constexpr (std::is_same_v<T, float>)
+    scores_grad_f32(p, g, S, xi, future, dxi);
+  else
+    scores_grad_generic(p, g, S, xi, future, dxi);
 }
 
 }  // namespace
@@ -136,13 +179,14 @@ Tensor attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, int6
   if (B == 0 || S == 0) return out;  // nothing to compute (and BLAS rejects a leading dimension of 0)
   dispatch_floating(q.dtype(), "attention", [&](auto tag) {
     using T = decltype(tag);
-    const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, O{&out, D};
+    const Tensor q_scaled = scaled_queries(q, scale);  // Q̃: (B, S, H·D)
+    const HeadRows Qs{&q_scaled, D}, K{&k, D}, V{&v, D}, O{&out, D};
     for_each_small_gemm(B * H, [&](int64_t bh) {
       const int64_t b = bh / H, h = bh % H;
-      const Tensor qs = scaled_head<T>(Q, b, h, S, scale, q.dtype());  // Q̃ = scale·Q_bh: (S, D)
-      // scores = Q̃ K_bhᵀ: (S, S), straight into the probabilities' slot
+      // scores = Q̃_bh K_bhᵀ: (S, S), straight into the probabilities' slot
       Tensor p = as_strided(probs, {}, {}, probs.offset() + bh * S * S);
-      gemm(false, true, S, S, D, 1.0, qs, D, view_at(k, K.at<T>(b, h)), K.ld(), 0.0, p, S);
+      gemm(false, true, S, S, D, 1.0, view_at(q_scaled, Qs.at<T>(b, h)), Qs.ld(), view_at(k, K.at<T>(b, h)), K.ld(),
+           0.0, p, S);
       T* pr = p.data<T>();
       const bool* f = fut.defined() ? fut.data<bool>() : nullptr;
       const T* m = mask.defined() ? mask.data<T>() + b * mask.stride(0) + h * mask.stride(1) : nullptr;
@@ -196,7 +240,8 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
   std::vector<double> dxi_parts(grads.dhead_mask ? B * H : 0, 0.0);
   dispatch_floating(q.dtype(), "attention_backward", [&](auto tag) {
     using T = decltype(tag);
-    const HeadRows Q{&q, D}, K{&k, D}, V{&v, D}, dO{&dout, D};
+    const Tensor q_scaled = grads.dk ? scaled_queries(q, scale) : Tensor();  // Q̃: (B, S, H·D), for ∂K
+    const HeadRows Qs{&q_scaled, D}, K{&k, D}, V{&v, D}, dO{&dout, D};
     const int64_t tasks = S == 0 ? 0 : B * H;  // S = 0: nothing to write (∂ξ stays 0)
     for_each_small_gemm(tasks, [&](int64_t bh) {
       const int64_t b = bh / H, h = bh % H;
@@ -209,37 +254,25 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
       Tensor g = Tensor::empty({S, S}, q.dtype());
       gemm(false, true, S, S, D, 1.0, dctx, E, view_at(v, V.at<T>(b, h)), V.ld(), 0.0, g, S);
       T* gr = g.data<T>();
-      if (grads.dhead_mask) {
-        double acc = 0;
-        for (int64_t i = 0; i < S * S; ++i) acc += static_cast<double>(pr[i]) * gr[i];
-        dxi_parts[bh] = acc;
+      if (!grads.dq && !grads.dk) {  // G is needed only for ∂ξ
+        if (grads.dhead_mask) dxi_parts[bh] = probs_dot(pr, gr, S * S);
       }
       if (grads.dv) {  // ∂V_bh = ξ_h Pᵀ ∂context
         Tensor dv = view_at(*grads.dv, HeadRows{grads.dv, D}.at<T>(b, h));
         gemm(true, false, S, D, S, static_cast<double>(xi_bh), p, S, dctx, E, 0.0, dv, grads.dv->stride(1));
       }
       if (!grads.dq && !grads.dk) return;
-      // ∂scores = P ⊙ (∂P − Σ_j ∂P ⊙ P), zero where masked_fill replaced the score
-      const bool* f = fut.defined() ? fut.data<bool>() : nullptr;
-      for (int64_t i = 0; i < S; ++i) {
-        T* row = gr + i * S;
-        const T* prow = pr + i * S;
-        for (int64_t j = 0; j < S; ++j) row[j] *= xi_bh;  // ∂P = ξ_h G
-        T dot = 0;
-        for (int64_t j = 0; j < S; ++j) dot += prow[j] * row[j];
-        for (int64_t j = 0; j < S; ++j) row[j] = prow[j] * (row[j] - dot);
-        if (f)
-          for (int64_t j = 0; j < S; ++j)
-            if (f[i * S + j]) row[j] = 0;
-      }
+      // G becomes ∂scores in place; ∂ξ_h = Σ P ⊙ G on the way
+      scores_grad(pr, gr, S, xi_bh, fut.defined() ? fut.data<bool>() : nullptr,
+                  grads.dhead_mask ? &dxi_parts[bh] : nullptr);
       if (grads.dq) {  // ∂Q_bh = scale · ∂scores K_bh
         Tensor dq = view_at(*grads.dq, HeadRows{grads.dq, D}.at<T>(b, h));
         gemm(false, false, S, D, S, scale, g, S, view_at(k, K.at<T>(b, h)), K.ld(), 0.0, dq, grads.dq->stride(1));
       }
       if (grads.dk) {  // ∂K_bh = ∂scoresᵀ Q̃
-        const Tensor qs = scaled_head<T>(Q, b, h, S, scale, q.dtype());
         Tensor dk = view_at(*grads.dk, HeadRows{grads.dk, D}.at<T>(b, h));
-        gemm(true, false, S, D, S, 1.0, g, S, qs, D, 0.0, dk, grads.dk->stride(1));
+        gemm(true, false, S, D, S, 1.0, g, S, view_at(q_scaled, Qs.at<T>(b, h)), Qs.ld(), 0.0, dk,
+             grads.dk->stride(1));
       }
     });
     if (grads.dhead_mask) {  // (Bm, H): summed over the examples that share one ξ, b in order

@@ -6,11 +6,13 @@
 #include <bertology/tensor/kernels/on_device.h>
 #include <bertology/tensor/parallel.h>
 
+#include "lane_sum.h"
 #include "softmax_row.h"
 
 #include <cmath>
 #include <limits>
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 namespace bertology::kernels {
@@ -30,6 +32,82 @@ Rows rows_of(const Tensor& x, const char* op) {
 int64_t row_grain(int64_t width) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(width, 1)); }
 
 }  // namespace
+
+namespace {
+
+// One layer_norm row of n entries: y = (x − mean)·rstd·w + b, w and b optional (null).
+template <class T>
+void layer_norm_row(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, double eps, T& mean_out, T& rstd_out) {
+  const double count = static_cast<double>(n);
+  const double mean = lane_sum<double>(n, [&](int64_t j) { return static_cast<double>(xr[j]); }) / count;
+  const double var = lane_sum<double>(n, [&](int64_t j) {
+                       const double d = xr[j] - mean;
+                       return d * d;
+                     }) / count;
+  const double rstd = 1.0 / std::sqrt(var + eps);
+  mean_out = static_cast<T>(mean);
+  rstd_out = static_cast<T>(rstd);
+  for (int64_t j = 0; j < n; ++j) {
+    T v = static_cast<T>((xr[j] - mean) * rstd);
+    if (ws) v *= ws[j];
+    if (bs) v += bs[j];
+    yr[j] = v;
+  }
+}
+
+// One row of layer_norm's backward, given the forward's mean and rstd and a weight (ones when the
+// layer has none): ∂x into dx when wanted, and this row's share of ∂w and ∂b added into dw and db
+// when those are wanted (else null).
+template <class T>
+void layer_norm_backward_row(const T* xr, const T* gr, const T* ws, double m, double rstd, int64_t n, T* dx,
+                             double* dw, double* db) {
+  // dxhat_j = dy_j · w_j, xhat_j = (x_j − mean) · rstd
+  auto dxhat = [&](int64_t j) { return static_cast<double>(gr[j] * ws[j]); };
+  auto xhat = [&](int64_t j) { return (xr[j] - m) * rstd; };
+  if (dw)
+    for (int64_t j = 0; j < n; ++j) dw[j] += gr[j] * xhat(j);
+  if (db)
+    for (int64_t j = 0; j < n; ++j) db[j] += gr[j];
+  if (!dx) return;
+  const double sum_g = lane_sum<double>(n, dxhat);                                          // Σ dxhat
+  const double sum_gx = lane_sum<double>(n, [&](int64_t j) { return dxhat(j) * xhat(j); });  // Σ dxhat·xhat
+  const double inv_n = 1.0 / static_cast<double>(n);
+  for (int64_t j = 0; j < n; ++j) dx[j] = static_cast<T>(rstd * (dxhat(j) - sum_g * inv_n - xhat(j) * sum_gx * inv_n));
+}
+
+// The float rows, compiled three times and picked by CPU, as GELU is (elementwise.cpp): no FMA
+// in this file, and the lanes keep their order at every SIMD width, so all three give the same
+// bits. flatten inlines the row's helpers into each clone, so they too are compiled for its CPU.
+[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void layer_norm_row_f32(
+    const float* xr, float* yr, const float* ws, const float* bs, int64_t n, double eps, float& mean, float& rstd) {
+  layer_norm_row(xr, yr, ws, bs, n, eps, mean, rstd);
+}
+[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void layer_norm_backward_row_f32(
+    const float* xr, const float* gr, const float* ws, double m, double rstd, int64_t n, float* dx, double* dw,
+    double* db) {
+  layer_norm_backward_row(xr, gr, ws, m, rstd, n, dx, dw, db);
+}
+template <class T>
+void layer_norm_row_any(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, double eps, T& mean, T& rstd) {
+  if constexpr (std::is_same_v<T, float>)
+    layer_norm_row_f32(xr, yr, ws, bs, n, eps, mean, rstd);
+  else
+    layer_norm_row(xr, yr, ws, bs, n, eps, mean, rstd);
+}
+template <class T>
+void layer_norm_backward_row_any(const T* xr, const T* gr, const T* ws, double m, double rstd, int64_t n, T* dx,
+                                 double* dw, double* db) {
+  if constexpr (std::is_same_v<T, float>)
+    layer_norm_backward_row_f32(xr, gr, ws, m, rstd, n, dx, dw, db);
+  else
+    layer_norm_backward_row(xr, gr, ws, m, rstd, n, dx, dw, db);
+}
+
+}  // namespace
+
+[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void softmax_row_f32(const float* x, float* y, int64_t n) {
+  softmax_row_generic(x, y, n);
+}
 
 Tensor softmax(const Tensor& x_in) {
   if constexpr (kCudaBuilt)
@@ -65,8 +143,7 @@ Tensor softmax_backward(const Tensor& y_in, const Tensor& dy_in) {
       for (int64_t i = begin; i < end; ++i) {
         const T *yr = ys + i * r.width, *gr = gs + i * r.width;
         T* o = out + i * r.width;
-        T dot = 0;
-        for (int64_t j = 0; j < r.width; ++j) dot += yr[j] * gr[j];
+        const T dot = lane_sum<T>(r.width, [&](int64_t j) { return yr[j] * gr[j]; });
         for (int64_t j = 0; j < r.width; ++j) o[j] = yr[j] * (gr[j] - dot);
       }
     });
@@ -88,10 +165,9 @@ Tensor log_softmax(const Tensor& x_in) {
       for (int64_t i = begin; i < end; ++i) {
         const T* xr = xs + i * r.width;
         T* yr = ys + i * r.width;
-        T mx = -std::numeric_limits<T>::infinity();
-        for (int64_t j = 0; j < r.width; ++j) mx = std::max(mx, xr[j]);
-        double total = 0;
-        for (int64_t j = 0; j < r.width; ++j) total += std::exp(static_cast<double>(xr[j] - mx));
+        const T mx = lane_max(xr, r.width);
+        const double total =
+            lane_sum<double>(r.width, [&](int64_t j) { return std::exp(static_cast<double>(xr[j] - mx)); });
         T lse = mx + static_cast<T>(std::log(total));
         for (int64_t j = 0; j < r.width; ++j) yr[j] = xr[j] - lse;
       }
@@ -117,8 +193,7 @@ Tensor log_softmax_backward(const Tensor& y_in, const Tensor& dy_in) {
       for (int64_t i = begin; i < end; ++i) {
         const T *yr = ys + i * r.width, *gr = gs + i * r.width;
         T* o = out + i * r.width;
-        T total = 0;
-        for (int64_t j = 0; j < r.width; ++j) total += gr[j];
+        const T total = lane_sum<T>(r.width, [&](int64_t j) { return gr[j]; });
         for (int64_t j = 0; j < r.width; ++j) o[j] = gr[j] - std::exp(yr[j]) * total;
       }
     });
@@ -147,24 +222,8 @@ LayerNormResult layer_norm(const Tensor& x_in, const Tensor& weight, const Tenso
     const T* bs = b.defined() ? b.data<T>() : nullptr;
     T *ys = res.y.data<T>(), *means = res.mean.data<T>(), *rstds = res.rstd.data<T>();
     parallel_for(r.count, row_grain(r.width), [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const T* xr = xs + i * r.width;
-        T* yr = ys + i * r.width;
-        double mean = 0, var = 0;
-        for (int64_t j = 0; j < r.width; ++j) mean += xr[j];
-        mean /= static_cast<double>(r.width);
-        for (int64_t j = 0; j < r.width; ++j) var += (xr[j] - mean) * (xr[j] - mean);
-        var /= static_cast<double>(r.width);
-        double rstd = 1.0 / std::sqrt(var + eps);
-        means[i] = static_cast<T>(mean);
-        rstds[i] = static_cast<T>(rstd);
-        for (int64_t j = 0; j < r.width; ++j) {
-          T v = static_cast<T>((xr[j] - mean) * rstd);
-          if (ws) v *= ws[j];
-          if (bs) v += bs[j];
-          yr[j] = v;
-        }
-      }
+      for (int64_t i = begin; i < end; ++i)
+        layer_norm_row_any(xs + i * r.width, ys + i * r.width, ws, bs, r.width, eps, means[i], rstds[i]);
     });
   });
   return res;
@@ -194,34 +253,17 @@ LayerNormGrads layer_norm_backward(const Tensor& dy_in, const Tensor& x_in, cons
   dispatch_floating(x.dtype(), "layer_norm_backward", [&](auto tag) {
     using T = decltype(tag);
     const T *xs = x.data<T>(), *gs = dy.data<T>(), *ms = mean.data<T>(), *rs = rstd.data<T>();
-    const T* ws = w.defined() ? w.data<T>() : nullptr;
+    // No weight reads as a weight of ones (dy·1 is dy to the bit), so the row loops have no branch.
+    std::vector<T> ones(w.defined() ? 0 : r.width, T(1));
+    const T* ws = w.defined() ? w.data<T>() : ones.data();
     T* dxs = need_dx ? g.dx.data<T>() : nullptr;
     parallel_for(blocks, 1, [&](int64_t block_begin, int64_t block_end) {
       for (int64_t blk = block_begin; blk < block_end; ++blk) {
         double* dw = need_dweight ? dw_parts.data() + blk * r.width : nullptr;
         double* db = need_dbias ? db_parts.data() + blk * r.width : nullptr;
-        for (int64_t i = blk * kBlock; i < std::min(r.count, (blk + 1) * kBlock); ++i) {
-          const T *xr = xs + i * r.width, *gr = gs + i * r.width;
-          const double m = ms[i], rstd = rs[i];
-          double sum_g = 0, sum_gx = 0;  // Σ dxhat and Σ dxhat·xhat
-          for (int64_t j = 0; j < r.width; ++j) {
-            double xhat = (xr[j] - m) * rstd;
-            double gj = ws ? gr[j] * ws[j] : gr[j];
-            sum_g += gj;
-            sum_gx += gj * xhat;
-            if (dw) dw[j] += gr[j] * xhat;
-            if (db) db[j] += gr[j];
-          }
-          if (dxs) {
-            const double inv_n = 1.0 / static_cast<double>(r.width);
-            T* o = dxs + i * r.width;
-            for (int64_t j = 0; j < r.width; ++j) {
-              double xhat = (xr[j] - m) * rstd;
-              double gj = ws ? gr[j] * ws[j] : gr[j];
-              o[j] = static_cast<T>(rstd * (gj - sum_g * inv_n - xhat * sum_gx * inv_n));
-            }
-          }
-        }
+        for (int64_t i = blk * kBlock; i < std::min(r.count, (blk + 1) * kBlock); ++i)
+          layer_norm_backward_row_any(xs + i * r.width, gs + i * r.width, ws, ms[i], rs[i], r.width,
+                                      dxs ? dxs + i * r.width : nullptr, dw, db);
       }
     });
     if (!need_partials) return;
