@@ -353,7 +353,7 @@ def main():
     print(f"\nBLAS: ours {' / '.join(ours_blas)}; PyTorch {' / '.join(torch_blas)}")
     if ours_blas == torch_blas and any("set by OPENBLAS_CORETYPE" in b for b in ours_blas):
         print(f"  (OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} chose both sides' kernels; "
-              "`env -u OPENBLAS_CORETYPE` gives OpenBLAS's own choice for this CPU)")
+              "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` gives OpenBLAS's own choice for this CPU)")
     print(f"sgemm 1024x768x3072 (ours' runs): {median(sgemm):.1f} GFLOP/s"
           + (f" (median; {min(sgemm):.1f}-{max(sgemm):.1f})" if len(sgemm) > 1 else ""))
     head = (f"{'model':<22} {'pass':<11} {'ours s':>8} {'torch s':>8} {'ours tok/s':>10} {'torch tok/s':>11} "
