@@ -1,7 +1,8 @@
 // Multi-head attention core fused per (batch, head): for each of the B·H (example, head) pairs
 // one task computes that head's scores, masks, softmax and context from the projections in
 // place, so no (B, H, S, S) intermediate besides the probabilities themselves is ever written,
-// q/k/v are read where the projections left them (no head split copy), and the context lands
+// k and v are read where the projections left them (no head split copy; q is read once, scaled,
+// into one (B, S, H·D) copy as the unfused path scales it), and the context lands
 // directly in the merged (B, S, H·D) layout (no merge copy). The backward does the same in
 // reverse and writes dq, dk, dv straight into the projections' gradient layout.
 //
@@ -113,7 +114,7 @@ Tensor scaled_queries(const Tensor& q, double scale) { return mul_scalar(q, scal
 
 // Σ P ⊙ G over n entries, in double.
 template <class T>
-double probs_dot_generic(const T* p, const T* g, int64_t n) {
+[[gnu::always_inline]] inline double probs_dot_generic(const T* p, const T* g, int64_t n) {
   return lane_sum<double>(n, [&](int64_t i) { return static_cast<double>(p[i]) * g[i]; });
 }
 
@@ -121,7 +122,7 @@ double probs_dot_generic(const T* p, const T* g, int64_t n) {
 // ∂P = ξ_h G, ∂scores = P ⊙ (∂P − Σ_j ∂P ⊙ P), zero where masked_fill replaced the score
 // (future, when given). With dxi, ∂ξ_h = Σ P ⊙ G is written there first.
 template <class T>
-void scores_grad_generic(const T* p, T* g, int64_t S, T xi, const bool* future, double* dxi) {
+[[gnu::always_inline]] inline void scores_grad_generic(const T* p, T* g, int64_t S, T xi, const bool* future, double* dxi) {
   if (dxi) *dxi = probs_dot_generic(p, g, S * S);
   for (int64_t i = 0; i < S; ++i) {
     T* row = g + i * S;
@@ -137,14 +138,12 @@ void scores_grad_generic(const T* p, T* g, int64_t S, T xi, const bool* future, 
 
 // The float blocks, compiled three times and picked by CPU, as GELU is (elementwise.cpp): no FMA
 // in this file, and the lanes keep their order at every SIMD width, so all three give the same
-// bits. flatten compiles the helpers inlined into each for its CPU.
-[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] double probs_dot_f32(const float* p, const float* g,
-                                                                                          int64_t n) {
+// bits. The helpers are always inlined, so each clone compiles them for its own CPU.
+[[gnu::target_clones("avx512f", "avx2", "default")]] double probs_dot_f32(const float* p, const float* g, int64_t n) {
   return probs_dot_generic(p, g, n);
 }
-[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void scores_grad_f32(const float* p, float* g, int64_t S,
-                                                                                          float xi, const bool* future,
-                                                                                          double* dxi) {
+[[gnu::target_clones("avx512f", "avx2", "default")]] void scores_grad_f32(const float* p, float* g, int64_t S, float xi,
+                                                                           const bool* future, double* dxi) {
   scores_grad_generic(p, g, S, xi, future, dxi);
 }
 template <class T>

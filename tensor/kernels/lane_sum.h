@@ -17,7 +17,7 @@ inline constexpr int64_t kSumLanes = 8;
 
 // Σ term(j) for j in [0, n), accumulated in Acc.
 template <class Acc, class Term>
-Acc lane_sum(int64_t n, Term term) {
+[[gnu::always_inline]] inline Acc lane_sum(int64_t n, Term term) {
   Acc lanes[kSumLanes] = {};
   int64_t j = 0;
   for (; j + kSumLanes <= n; j += kSumLanes)
@@ -26,10 +26,11 @@ Acc lane_sum(int64_t n, Term term) {
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
-// max over x[0, n), as `m = -inf; for (j) m = std::max(m, x[j])` gives it: NaN entries are
-// skipped, and an empty or all-NaN row gives -inf.
+// max over x[0, n), the value `m = -inf; for (j) m = std::max(m, x[j])` gives: NaN entries are
+// skipped, and an empty or all-NaN row gives -inf. Only where the maximum is a zero may its sign
+// differ (+0 and -0 compare equal, and which one is kept depends on the order).
 template <class T>
-T lane_max(const T* x, int64_t n) {
+[[gnu::always_inline]] inline T lane_max(const T* x, int64_t n) {
   T lanes[kSumLanes];
   for (int64_t l = 0; l < kSumLanes; ++l) lanes[l] = -std::numeric_limits<T>::infinity();
   int64_t j = 0;

@@ -37,7 +37,7 @@ namespace {
 
 // One layer_norm row of n entries: y = (x − mean)·rstd·w + b, w and b optional (null).
 template <class T>
-void layer_norm_row(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, double eps, T& mean_out, T& rstd_out) {
+[[gnu::always_inline]] inline void layer_norm_row(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, double eps, T& mean_out, T& rstd_out) {
   const double count = static_cast<double>(n);
   const double mean = lane_sum<double>(n, [&](int64_t j) { return static_cast<double>(xr[j]); }) / count;
   const double var = lane_sum<double>(n, [&](int64_t j) {
@@ -59,7 +59,7 @@ void layer_norm_row(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, dou
 // layer has none): ∂x into dx when wanted, and this row's share of ∂w and ∂b added into dw and db
 // when those are wanted (else null).
 template <class T>
-void layer_norm_backward_row(const T* xr, const T* gr, const T* ws, double m, double rstd, int64_t n, T* dx,
+[[gnu::always_inline]] inline void layer_norm_backward_row(const T* xr, const T* gr, const T* ws, double m, double rstd, int64_t n, T* dx,
                              double* dw, double* db) {
   // dxhat_j = dy_j · w_j, xhat_j = (x_j − mean) · rstd
   auto dxhat = [&](int64_t j) { return static_cast<double>(gr[j] * ws[j]); };
@@ -77,12 +77,12 @@ void layer_norm_backward_row(const T* xr, const T* gr, const T* ws, double m, do
 
 // The float rows, compiled three times and picked by CPU, as GELU is (elementwise.cpp): no FMA
 // in this file, and the lanes keep their order at every SIMD width, so all three give the same
-// bits. flatten inlines the row's helpers into each clone, so they too are compiled for its CPU.
-[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void layer_norm_row_f32(
+// bits. The row helpers are always inlined, so each clone compiles them for its own CPU.
+[[gnu::target_clones("avx512f", "avx2", "default")]] void layer_norm_row_f32(
     const float* xr, float* yr, const float* ws, const float* bs, int64_t n, double eps, float& mean, float& rstd) {
   layer_norm_row(xr, yr, ws, bs, n, eps, mean, rstd);
 }
-[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void layer_norm_backward_row_f32(
+[[gnu::target_clones("avx512f", "avx2", "default")]] void layer_norm_backward_row_f32(
     const float* xr, const float* gr, const float* ws, double m, double rstd, int64_t n, float* dx, double* dw,
     double* db) {
   layer_norm_backward_row(xr, gr, ws, m, rstd, n, dx, dw, db);
@@ -103,11 +103,13 @@ void layer_norm_backward_row_any(const T* xr, const T* gr, const T* ws, double m
     layer_norm_backward_row(xr, gr, ws, m, rstd, n, dx, dw, db);
 }
 
-}  // namespace
-
-[[gnu::target_clones("avx512f", "avx2", "default"), gnu::flatten]] void softmax_row_f32(const float* x, float* y, int64_t n) {
+[[gnu::target_clones("avx512f", "avx2", "default")]] void softmax_row_f32_clones(const float* x, float* y, int64_t n) {
   softmax_row_generic(x, y, n);
 }
+
+}  // namespace
+
+void softmax_row_f32(const float* x, float* y, int64_t n) { softmax_row_f32_clones(x, y, n); }
 
 Tensor softmax(const Tensor& x_in) {
   if constexpr (kCudaBuilt)

@@ -20,7 +20,7 @@ inline double softmax_exp(double x) { return std::exp(x); }
 
 // y = softmax(x) over n entries; y may be x. A row with every entry -inf becomes all 0.
 template <class T>
-void softmax_row_generic(const T* x, T* y, int64_t n) {
+[[gnu::always_inline]] inline void softmax_row_generic(const T* x, T* y, int64_t n) {
   const T mx = lane_max(x, n);
   if (mx == -std::numeric_limits<T>::infinity()) {  // every entry masked: no mass anywhere
     for (int64_t j = 0; j < n; ++j) y[j] = 0;
