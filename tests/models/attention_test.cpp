@@ -110,6 +110,35 @@ INSTANTIATE_TEST_SUITE_P(Masks, FusedAttention,
                                            Case{Masks::OpenAiGptFuture, true, false}),
                          case_name);
 
+// The forward is the op-by-op path's arithmetic step by step (q scaled by the same kernel, the
+// same products, the same softmax row), so in float32 the context and the probabilities are the
+// same bits, for every architecture's masks, with ξ other than 1 and a head switched off.
+TEST(FusedAttention, Float32ForwardIsTheOpByOpPathToTheBit) {
+  for (Masks masks : {Masks::BertPadding, Masks::Gpt2CausalAndPadding, Masks::OpenAiGptFuture})
+    for (bool packed : {false, true}) {
+      Generator gen(13);
+      const Tensor qkv = Tensor::uniform({B, S, 3 * E}, -3, 3, gen);
+      const Tensor q = qkv.narrow(2, 0, E).contiguous(), k = qkv.narrow(2, E, E).contiguous(),
+                   v = qkv.narrow(2, 2 * E, E).contiguous();
+      const Tensor xi = Tensor::from_vector(std::vector<float>{1.0f, 0.0f, 0.75f}, {1, H, 1, 1});
+      const Projections x = packed ? Projections{Tensor(), Tensor(), Tensor(), qkv} : Projections{q, k, v, Tensor()};
+      std::vector<Tensor> outputs, probs;
+      for (bool fused : {true, false}) {
+        AttentionSetup setup = setup_for(masks, DType::Float32);
+        setup.keep_probs = true;
+        setup.keep_contexts = !fused;  // per-head contexts force the op-by-op path
+        NoGradGuard values_only;
+        const AttentionResult a = attend(x, H, 1.0 / std::sqrt(static_cast<double>(D)), xi, setup);
+        outputs.push_back(a.output.contiguous());
+        probs.push_back(a.probs.contiguous());
+      }
+      const std::string where = std::string(packed ? "packed" : "separate") + " q|k|v, masks " +
+                                std::to_string(static_cast<int>(masks));
+      EXPECT_EQ(outputs[0].to_vector<float>(), outputs[1].to_vector<float>()) << where;
+      EXPECT_EQ(probs[0].to_vector<float>(), probs[1].to_vector<float>()) << where;
+    }
+}
+
 // Float32 repeats bit for bit (the per-head ∂ξ shares are summed in a fixed order).
 TEST(FusedAttention, Float32IsBitwiseRepeatable) {
   auto once = [] {
