@@ -120,10 +120,9 @@ template <class T>
 
 // One head's (S, S) block: G = ∂context·Vᵀ in g becomes ∂scores, in place, row by row:
 // ∂P = ξ_h G, ∂scores = P ⊙ (∂P − Σ_j ∂P ⊙ P), zero where masked_fill replaced the score
-// (future, when given). With dxi, ∂ξ_h = Σ P ⊙ G is written there first.
+// (future, when given).
 template <class T>
-[[gnu::always_inline]] inline void scores_grad_generic(const T* p, T* g, int64_t S, T xi, const bool* future, double* dxi) {
-  if (dxi) *dxi = probs_dot_generic(p, g, S * S);
+[[gnu::always_inline]] inline void scores_grad_generic(const T* p, T* g, int64_t S, T xi, const bool* future) {
   for (int64_t i = 0; i < S; ++i) {
     T* row = g + i * S;
     const T* prow = p + i * S;
@@ -143,8 +142,8 @@ template <class T>
   return probs_dot_generic(p, g, n);
 }
 [[gnu::target_clones("avx512f", "avx2", "default")]] void scores_grad_f32(const float* p, float* g, int64_t S, float xi,
-                                                                           const bool* future, double* dxi) {
-  scores_grad_generic(p, g, S, xi, future, dxi);
+                                                                           const bool* future) {
+  scores_grad_generic(p, g, S, xi, future);
 }
 template <class T>
 double probs_dot(const T* p, const T* g, int64_t n) {
@@ -154,11 +153,11 @@ double probs_dot(const T* p, const T* g, int64_t n) {
     return probs_dot_generic(p, g, n);
 }
 template <class T>
-void scores_grad(const T* p, T* g, int64_t S, T xi, const bool* future, double* dxi) {
+void scores_grad(const T* p, T* g, int64_t S, T xi, const bool* future) {
   if constexpr (std::is_same_v<T, float>)
-    scores_grad_f32(p, g, S, xi, future, dxi);
+    scores_grad_f32(p, g, S, xi, future);
   else
-    scores_grad_generic(p, g, S, xi, future, dxi);
+    scores_grad_generic(p, g, S, xi, future);
 }
 
 }  // namespace
@@ -253,17 +252,13 @@ void attention_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k,
       Tensor g = Tensor::empty({S, S}, q.dtype());
       gemm(false, true, S, S, D, 1.0, dctx, E, view_at(v, V.at<T>(b, h)), V.ld(), 0.0, g, S);
       T* gr = g.data<T>();
-      if (!grads.dq && !grads.dk) {  // G is needed only for ∂ξ
-        if (grads.dhead_mask) dxi_parts[bh] = probs_dot(pr, gr, S * S);
-      }
+      if (grads.dhead_mask) dxi_parts[bh] = probs_dot(pr, gr, S * S);  // ∂ξ_h = Σ P ⊙ G
       if (grads.dv) {  // ∂V_bh = ξ_h Pᵀ ∂context
         Tensor dv = view_at(*grads.dv, HeadRows{grads.dv, D}.at<T>(b, h));
         gemm(true, false, S, D, S, static_cast<double>(xi_bh), p, S, dctx, E, 0.0, dv, grads.dv->stride(1));
       }
       if (!grads.dq && !grads.dk) return;
-      // G becomes ∂scores in place; ∂ξ_h = Σ P ⊙ G on the way
-      scores_grad(pr, gr, S, xi_bh, fut.defined() ? fut.data<bool>() : nullptr,
-                  grads.dhead_mask ? &dxi_parts[bh] : nullptr);
+      scores_grad(pr, gr, S, xi_bh, fut.defined() ? fut.data<bool>() : nullptr);  // G becomes ∂scores
       if (grads.dq) {  // ∂Q_bh = scale · ∂scores K_bh
         Tensor dq = view_at(*grads.dq, HeadRows{grads.dq, D}.at<T>(b, h));
         gemm(false, false, S, D, S, scale, g, S, view_at(k, K.at<T>(b, h)), K.ld(), 0.0, dq, grads.dq->stride(1));

@@ -31,13 +31,10 @@ Rows rows_of(const Tensor& x, const char* op) {
 
 int64_t row_grain(int64_t width) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(width, 1)); }
 
-}  // namespace
-
-namespace {
-
 // One layer_norm row of n entries: y = (x − mean)·rstd·w + b, w and b optional (null).
 template <class T>
-[[gnu::always_inline]] inline void layer_norm_row(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, double eps, T& mean_out, T& rstd_out) {
+[[gnu::always_inline]] inline void layer_norm_row(const T* xr, T* yr, const T* ws, const T* bs, int64_t n, double eps,
+                                                  T& mean_out, T& rstd_out) {
   const double count = static_cast<double>(n);
   const double mean = lane_sum<double>(n, [&](int64_t j) { return static_cast<double>(xr[j]); }) / count;
   const double var = lane_sum<double>(n, [&](int64_t j) {
@@ -59,8 +56,8 @@ template <class T>
 // layer has none): ∂x into dx when wanted, and this row's share of ∂w and ∂b added into dw and db
 // when those are wanted (else null).
 template <class T>
-[[gnu::always_inline]] inline void layer_norm_backward_row(const T* xr, const T* gr, const T* ws, double m, double rstd, int64_t n, T* dx,
-                             double* dw, double* db) {
+[[gnu::always_inline]] inline void layer_norm_backward_row(const T* xr, const T* gr, const T* ws, double m,
+                                                           double rstd, int64_t n, T* dx, double* dw, double* db) {
   // dxhat_j = dy_j · w_j, xhat_j = (x_j − mean) · rstd
   auto dxhat = [&](int64_t j) { return static_cast<double>(gr[j] * ws[j]); };
   auto xhat = [&](int64_t j) { return (xr[j] - m) * rstd; };
@@ -72,7 +69,8 @@ template <class T>
   const double sum_g = lane_sum<double>(n, dxhat);                                          // Σ dxhat
   const double sum_gx = lane_sum<double>(n, [&](int64_t j) { return dxhat(j) * xhat(j); });  // Σ dxhat·xhat
   const double inv_n = 1.0 / static_cast<double>(n);
-  for (int64_t j = 0; j < n; ++j) dx[j] = static_cast<T>(rstd * (dxhat(j) - sum_g * inv_n - xhat(j) * sum_gx * inv_n));
+  for (int64_t j = 0; j < n; ++j)
+    dx[j] = static_cast<T>(rstd * (dxhat(j) - sum_g * inv_n - xhat(j) * sum_gx * inv_n));
 }
 
 // The float rows, compiled three times and picked by CPU, as GELU is (elementwise.cpp): no FMA
