@@ -25,6 +25,9 @@ bool g_idle_timeout_from_environment = false;  // written once, inside prepare_o
 // start, so unless the user chose a timeout, this sets the shortest one (2^4 cycles: sleep at
 // once; waking costs one condition-variable signal per large GEMM) and restarts the threads.
 // The variable stays set: OpenBLAS restarts its threads after a fork() and reads it again.
+// The library's own products no longer wake these workers (parallel.cpp sets OpenBLAS to one
+// thread and kernels/blas.cpp cuts large products over TBB's threads); the setting still holds
+// for any other code in the process that gives OpenBLAS threads.
 void make_idle_blas_threads_sleep() {
   g_idle_timeout_from_environment = std::getenv("OPENBLAS_THREAD_TIMEOUT") != nullptr;
   if (g_idle_timeout_from_environment) return;  // the user's choice stands

@@ -1,4 +1,5 @@
-// The thread-count setting: one number for TBB loops and OpenBLAS, so they never oversubscribe.
+// The thread-count setting: TBB gets the threads; OpenBLAS runs single-threaded inside them, so
+// the two never oversubscribe the cores and no product waits for a BLAS worker to wake.
 #include <bertology/tensor/error.h>
 #include <bertology/tensor/openblas_setup.h>
 #include <bertology/tensor/parallel.h>
@@ -35,7 +36,7 @@ void apply(int n) {
   prepare_openblas();  // once, before OpenBLAS's first product
   g_threads = n;
   g_tbb_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, n);
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1);  // the library cuts large products over TBB's threads itself (blas.cpp)
   g_applied.store(true, std::memory_order_release);
 }
 

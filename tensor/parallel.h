@@ -1,6 +1,7 @@
-// Thread settings shared by TBB loops and OpenBLAS, so the two never oversubscribe the cores.
-// The count comes from set_num_threads() or else BERTOLOGY_NUM_THREADS or else the core count.
-// When it is first applied, OpenBLAS is prepared (openblas_setup.h): its idle workers sleep at once.
+// The thread count for TBB loops and matrix products. The count comes from set_num_threads() or
+// else BERTOLOGY_NUM_THREADS or else the core count. OpenBLAS itself is set to one thread: large
+// products are cut into blocks over TBB's threads (kernels/blas.cpp), so the two pools never
+// compete for the cores. When the count is first applied, OpenBLAS is prepared (openblas_setup.h).
 #pragma once
 #include <cstdint>
 

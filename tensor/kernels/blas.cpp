@@ -1,6 +1,7 @@
 // Matrix products on OpenBLAS: 2-D and batched GEMM where each operand may be row-major or a
-// transposed view (passed to BLAS as a flag, never copied). Many small products (attention
-// heads) run one per TBB task with single-threaded BLAS; large ones use BLAS's own threads.
+// transposed view (passed to BLAS as a flag, never copied). BLAS always runs single-threaded
+// (parallel.cpp); the threads are TBB's. A large product is cut into one block of C's rows per
+// thread; many small products (attention heads) run one per TBB task.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
 #include <bertology/tensor/kernels/kernel_helpers.h>
@@ -10,17 +11,69 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <type_traits>
 
 #include <cblas.h>
 
-extern "C" void openblas_set_num_threads(int);
 
 namespace bertology::kernels {
 namespace {
 
 // Products below this many multiply-adds go one per thread with single-threaded BLAS.
 constexpr double kSmallGemm = 4.0e6;
+
+// A product is cut into blocks of at least this many multiply-adds (about 25 µs of one core)
+// and at least kMinBlockRows rows: below that, waking a second thread costs more than it saves.
+constexpr double kMinBlockWork = 4.0e6;
+constexpr int64_t kMinBlockRows = 48;
+
+// Blocks start at multiples of this many rows. OpenBLAS's kernels compute C's rows in groups
+// that divide 24 in every x86-64 kernel set tried (Nehalem to Cooperlake, float and double; 12
+// would do for all but Nehalem): cut there, each element of C gets the same arithmetic as in one
+// unsplit call, so the bits do not depend on the thread count (tests/tensor/gemm_blocks_test.cpp
+// checks the kernels in use). The price: 1024 rows on 2 threads are cut 504 + 520, not 512 + 512.
+// Columns are never cut: under the Haswell kernels that changes bits wherever the cut falls.
+constexpr int64_t kRowAlign = 24;
+
+// One single-threaded BLAS call on raw pointers: C(M,N) = alpha·op(A)·op(B) + beta·C, row-major.
+template <class T>
+void blas_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+               const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  auto ta = trans_a ? CblasTrans : CblasNoTrans;
+  auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// C = alpha·op(A)·op(B) + beta·C, cut into one block of C's rows per thread, each block a
+// single-threaded BLAS call in a TBB task. OpenBLAS's own threads would split it too, but each
+// of its products first wakes a sleeping worker; in a pass that alternates products with TBB's
+// element-wise loops, that cost 0.2-0.4 ms a product (10% of a 1024×768×768 product, timed
+// inside the importance pass), while TBB's workers are already awake.
+template <class T>
+void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+                const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  const int64_t blocks = std::min({static_cast<int64_t>(num_threads()), static_cast<int64_t>(work / kMinBlockWork),
+                                   m / kMinBlockRows});
+  if (blocks < 2) return blas_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  // Block i holds rows [start(i), start(i + 1)): an even share, moved to the nearest multiple of kRowAlign.
+  auto start = [&](int64_t i) {
+    if (i == blocks) return m;
+    const double even = static_cast<double>(m) * static_cast<double>(i) / static_cast<double>(blocks);
+    return kRowAlign * static_cast<int64_t>(std::llround(even / kRowAlign));
+  };
+  parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t from = start(i), rows = start(i + 1) - from;  // rows of C and of op(A)
+      blas_gemm(trans_a, trans_b, rows, n, k, alpha, a + (trans_a ? from : from * lda), lda, b, ldb, beta,
+                c + from * ldc, ldc);
+    }
+  });
+}
 
 }  // namespace
 
@@ -38,31 +91,17 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
   ensure_thread_limit();  // OpenBLAS is prepared before its first product (parallel.h)
   dispatch_floating(c.dtype(), "gemm", [&](auto tag) {
     using T = decltype(tag);
-    auto ta = trans_a ? CblasTrans : CblasNoTrans;
-    auto tb = trans_b ? CblasTrans : CblasNoTrans;
-    if constexpr (std::is_same_v<T, float>)
-      cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, static_cast<float>(alpha), a.data<float>(), lda,
-                  b.data<float>(), ldb, static_cast<float>(beta), c.data<float>(), ldc);
-    else
-      cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a.data<double>(), lda, b.data<double>(), ldb,
-                  beta, c.data<double>(), ldc);
+    split_gemm<T>(trans_a, trans_b, m, n, k, static_cast<T>(alpha), a.data<T>(), lda, b.data<T>(), ldb,
+                  static_cast<T>(beta), c.data<T>(), ldc);
   });
 }
 
 int64_t gemm_calls() { return g_gemm_calls.load(); }
 
 void for_each_small_gemm(int64_t n, const std::function<void(int64_t)>& body) {
-  if (n > 1 && num_threads() > 1) {
-    struct SingleThreadedBlas {  // restores BLAS's threads even when body throws
-      SingleThreadedBlas() { openblas_set_num_threads(1); }
-      ~SingleThreadedBlas() { openblas_set_num_threads(num_threads()); }
-    } single;
-    parallel_for(n, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) body(i);
-    });
-  } else {
-    for (int64_t i = 0; i < n; ++i) body(i);
-  }
+  parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+  });
 }
 
 void check_matmul_operands(const Tensor& a, const Tensor& b) {

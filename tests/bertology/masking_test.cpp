@@ -40,7 +40,7 @@ TEST(Masking, ScriptedRunFollowsSpec) {
     return MaskEvaluation{scores.at(call), table(importances.at(call), 2, 3)};
   };
   std::vector<MaskingStep> logged;
-  MaskingResult r = mask_heads_iteratively(evaluate, 2, 3, {0.9, 0.2, false},
+  MaskingResult r = mask_heads_iteratively(evaluate, 2, 3, {0.9, 0.2, false, {}},
                                            [&](const MaskingStep& s) { logged.push_back(s); });
   ASSERT_EQ(seen_masks.size(), 4u);
   EXPECT_EQ(seen_masks[0], (std::vector<float>{1, 1, 1, 1, 1, 1}));
@@ -94,7 +94,7 @@ TEST(Masking, GoesOnUntilNoHeadIsLeftWhileTheScoreHolds) {
     ++calls;
     return MaskEvaluation{1.0, Tensor::zeros({1, 5})};
   };
-  MaskingResult r = mask_heads_iteratively(evaluate, 1, 5, {0.9, 0.4, false});  // 2 heads a step
+  MaskingResult r = mask_heads_iteratively(evaluate, 1, 5, {0.9, 0.4, false, {}});  // 2 heads a step
   EXPECT_EQ(calls, 4);  // original, then 5 -> 3 -> 1 -> 0 heads
   ASSERT_EQ(r.steps.size(), 3u);
   EXPECT_EQ(r.steps.back().heads_masked, 5);
@@ -109,7 +109,7 @@ TEST(Masking, LowerIsBetterForPerplexity) {
   MaskEvaluator evaluate = [&](const Tensor&) {
     return MaskEvaluation{ppl.at(call++), table({0.1f, 0.2f, 0.3f, 0.4f}, 1, 4)};
   };
-  MaskingResult r = mask_heads_iteratively(evaluate, 1, 4, {0.9, 0.25, true});
+  MaskingResult r = mask_heads_iteratively(evaluate, 1, 4, {0.9, 0.25, true, {}});
   EXPECT_EQ(flat(r.final_mask), (std::vector<float>{0, 1, 1, 1}));
   EXPECT_DOUBLE_EQ(r.final_score, 10.5);
 }
@@ -118,13 +118,13 @@ TEST(Masking, RejectsOptionsOutsideTheOpenUnitInterval) {
   MaskEvaluator never = [](const Tensor&) -> MaskEvaluation { throw Error("not called"); };
   for (double bad : {0.0, 1.0, -0.5, 1.5}) {
     try {
-      mask_heads_iteratively(never, 1, 2, {bad, 0.1, false});
+      mask_heads_iteratively(never, 1, 2, {bad, 0.1, false, {}});
       FAIL();
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("masking threshold must be in (0, 1)"), std::string::npos);
     }
     try {
-      mask_heads_iteratively(never, 1, 2, {0.9, bad, false});
+      mask_heads_iteratively(never, 1, 2, {0.9, bad, false, {}});
       FAIL();
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("masking amount must be in (0, 1)"), std::string::npos);

@@ -1,5 +1,6 @@
-// The thread setting shared by TBB and OpenBLAS: after a product, OpenBLAS's idle worker must
-// sleep instead of spinning, so the cores go to the element-wise loops between two GEMMs.
+// The thread setting: after a product, no idle thread may spin (neither TBB's workers, which run
+// the product's blocks, nor OpenBLAS's, which the library keeps asleep), so the cores go to the
+// element-wise loops between two GEMMs and to other processes when the library is idle.
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/openblas_setup.h>
 #include <bertology/tensor/parallel.h>
@@ -27,7 +28,7 @@ TEST(Parallel, IdleBlasThreadsSleepRightAfterAProduct) {
     GTEST_SKIP() << "OPENBLAS_THREAD_TIMEOUT is set in the environment; the library keeps the user's value";
   ASSERT_STREQ(std::getenv("OPENBLAS_THREAD_TIMEOUT"), "4");
 
-  // A product large enough for OpenBLAS to use its second thread, then 100 ms of idleness.
+  // A product large enough to be cut over both threads, then 100 ms of idleness.
   Tensor a = Tensor::ones({512, 512});
   Tensor c = kernels::matmul(a, a);
   ASSERT_EQ(c.at({0, 0}), 512.0);
