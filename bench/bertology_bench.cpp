@@ -4,6 +4,7 @@
 // Run: build-bench/bench/bertology_bench [--model bert|gpt2|all] [--threads 2] [--repeats 3]
 //        [--json FILE] [--batch 8] [--seq 128] [--layers 12]   (the last three for smoke tests)
 //        [--pass forward|importance|full|all]                  (one pass, e.g. under perf)
+//        [--pairs N]  (BERT-base and its half-pruned copy alternated N times in one process)
 //
 // Every measurement runs in its own forked child, so each pass has its own peak resident memory:
 // the child's high-water mark (VmHWM) is reset once the model is built (/proc/self/clear_refs),
@@ -54,6 +55,7 @@ struct Options {
   int64_t layers = 12;
   std::string pass = "all";  // forward | importance | full | all (one pass: for profiling)
   std::string device = "cpu";  // cpu | cuda (a build with BERTOLOGY_CUDA; each pass ends with a device sync)
+  int pairs = 0;  // > 0: also BERT-base and its half-pruned copy alternated in one process, this many pairs
 };
 
 // ---- model configurations ---------------------------------------------------------------------
@@ -220,43 +222,45 @@ std::vector<double> measure_sgemm(int threads, int m, int n, int k) {
   return {2.0 * m * n * k / t / 1e9, t};
 }
 
-// One pass of one model in this (child) process. Returns
-// {flops, model RSS MB, peak RSS MB, bitwise repeatable (0/1), heads' share of the time, seconds per run...}.
-std::vector<double> measure_pass(const Case& cs, const std::string& pass, const Options& opt) {
-  set_num_threads(opt.threads);
-  const ModelConfig config = parse_config(cs.json, cs.name);
-  std::unique_ptr<PreTrainedModel> model = init_model(config, /*seed=*/0);
-  if (cs.prune_half) {
-    std::map<int64_t, std::vector<int64_t>> heads;
-    for (int64_t l = 0; l < config.num_layers; ++l)
-      for (int64_t h = 0; h < config.num_heads / 2; ++h) heads[l].push_back(h);
-    model->prune_heads(heads);
-  }
-  model->eval();
-  const Device device = parse_device(opt.device);  // the CUDA context starts in this child, never in the parent
-  model->to(device);
-  const double flops = forward_flops(config, *model, opt.batch, opt.seq) * pass_multiplier(pass);
-
-  // input_ids (B, S): uniform random tokens; no padding, token types all 0.
-  std::mt19937_64 rng(1234);
-  std::uniform_int_distribution<int64_t> token(0, config.vocab_size - 1);
-  std::vector<int64_t> ids(static_cast<size_t>(opt.batch * opt.seq));
-  for (int64_t& id : ids) id = token(rng);
+// One model, built and ready to run one pass, with its inputs: run() times one run.
+struct PreparedPass {
+  ModelConfig config;
+  std::unique_ptr<PreTrainedModel> model;
+  std::string pass;
+  Device device;
   ModelInputs inputs;
-  inputs.input_ids = Tensor::from_vector(ids, {opt.batch, opt.seq});
-
-  std::vector<std::pair<std::string, Tensor>> named = model->named_parameters();
   std::vector<Tensor> params;
-  for (auto& np : named) params.push_back(np.second);
-  model->requires_grad_(pass == "full");  // importance: ξ's gradient only, no weight gradients
-  const double model_rss = status_mb("VmRSS:");  // weights, inputs, libraries
-  const bool peak_was_reset = reset_peak_rss();
+  double flops = 0;
+
+  PreparedPass(const Case& cs, const std::string& pass_name, const Options& opt)
+      : config(parse_config(cs.json, cs.name)), pass(pass_name), device(parse_device(opt.device)) {
+    model = init_model(config, /*seed=*/0);
+    if (cs.prune_half) {
+      std::map<int64_t, std::vector<int64_t>> heads;
+      for (int64_t l = 0; l < config.num_layers; ++l)
+        for (int64_t h = 0; h < config.num_heads / 2; ++h) heads[l].push_back(h);
+      model->prune_heads(heads);
+    }
+    model->eval();
+    model->to(device);  // the CUDA context starts in the child, never in the parent
+    flops = forward_flops(config, *model, opt.batch, opt.seq) * pass_multiplier(pass);
+
+    // input_ids (B, S): uniform random tokens; no padding, token types all 0.
+    std::mt19937_64 rng(1234);
+    std::uniform_int_distribution<int64_t> token(0, config.vocab_size - 1);
+    std::vector<int64_t> ids(static_cast<size_t>(opt.batch * opt.seq));
+    for (int64_t& id : ids) id = token(rng);
+    inputs.input_ids = Tensor::from_vector(ids, {opt.batch, opt.seq});
+
+    for (auto& np : model->named_parameters()) params.push_back(np.second);
+    model->requires_grad_(pass == "full");  // importance: ξ's gradient only, no weight gradients
+  }
 
   // The scalar every backward starts from: mean of the squared last hidden state (B, S, E).
-  auto loss_of = [](const ModelOutput& out) { return mean(out.last_hidden_state * out.last_hidden_state); };
+  static Tensor loss_of(const ModelOutput& out) { return mean(out.last_hidden_state * out.last_hidden_state); }
 
   // One run of the pass: {seconds, hash of its result}.
-  auto run_once = [&]() -> std::pair<double, uint64_t> {
+  std::pair<double, uint64_t> run() {
     const auto start = std::chrono::steady_clock::now();
     if (pass == "forward") {
       NoGradGuard no_grad;
@@ -281,29 +285,69 @@ std::vector<double> measure_pass(const Case& cs, const std::string& pass, const 
     uint64_t hash = 0;
     for (const Tensor& g : grads) hash = hash * 31 + bits_hash(g);
     return {t, hash};
-  };
+  }
+
+  // One more run, profiled: the share of it spent on work that scales with the heads kept (the
+  // models' "attention heads" scopes, forward and backward). On the GPU the scopes would time only
+  // the launches: -1.
+  double heads_share() {
+    if (device.is_cuda()) return -1;
+    profile::start();
+    const double t = run().first;
+    double share = -1;
+    for (const profile::Part& part : profile::stop())
+      if (part.label == "attention heads") share = (part.forward_seconds + part.backward_seconds) / t;
+    return share;
+  }
+};
+
+// One pass of one model in this (child) process. Returns
+// {flops, model RSS MB, peak RSS MB, bitwise repeatable (0/1), heads' share of the time, seconds per run...}.
+std::vector<double> measure_pass(const Case& cs, const std::string& pass, const Options& opt) {
+  set_num_threads(opt.threads);
+  PreparedPass prepared(cs, pass, opt);
+  const double model_rss = status_mb("VmRSS:");  // weights, inputs, libraries
+  const bool peak_was_reset = reset_peak_rss();
 
   std::vector<double> times;
   std::vector<uint64_t> hashes;
   for (int rep = 0; rep <= opt.repeats; ++rep) {  // rep 0 is the warm-up
-    auto [t, hash] = run_once();
+    auto [t, hash] = prepared.run();
     if (rep > 0) times.push_back(t);
     hashes.push_back(hash);
   }
   const bool repeatable = std::all_of(hashes.begin(), hashes.end(), [&](uint64_t h) { return h == hashes[0]; });
-
-  // One more run, profiled (after the timed ones, so the timers cannot slow them): the share of
-  // the pass spent on work that scales with the heads kept (the models' "attention heads"
-  // scopes, forward and backward). On the GPU the scopes would time only the launches: -1.
-  double heads_share = -1;
-  if (!device.is_cuda()) {
-    profile::start();
-    const double t = run_once().first;
-    for (const profile::Part& part : profile::stop())
-      if (part.label == "attention heads") heads_share = (part.forward_seconds + part.backward_seconds) / t;
-  }
-  std::vector<double> result = {flops, model_rss, peak_rss_mb(peak_was_reset), repeatable ? 1.0 : 0.0, heads_share};
+  // Profiled after the timed runs, so the timers cannot slow them.
+  const double heads_share = prepared.heads_share();
+  std::vector<double> result = {prepared.flops, model_rss, peak_rss_mb(peak_was_reset), repeatable ? 1.0 : 0.0,
+                                heads_share};
   result.insert(result.end(), times.begin(), times.end());
+  return result;
+}
+
+// BERT-base and its half-pruned copy in one (child) process, their importance passes alternated
+// `pairs` times (the order swapped each pair), so that a slow spell on this shared machine falls
+// on both: {heads' share of the unpruned pass (profiled), then unpruned and pruned seconds of
+// each pair}. Peak memory is not measured here.
+std::vector<double> measure_pruned_pairs(const Options& opt) {
+  set_num_threads(opt.threads);
+  PreparedPass full({"bert-base", bert_base_json(opt.layers), false}, "importance", opt);
+  PreparedPass pruned({"bert-base-pruned-half", bert_base_json(opt.layers), true}, "importance", opt);
+  full.run();  // warm-ups
+  pruned.run();
+  std::vector<double> result = {full.heads_share()};
+  for (int i = 0; i < opt.pairs; ++i) {
+    double t_full = 0, t_pruned = 0;
+    if (i % 2 == 0) {
+      t_full = full.run().first;
+      t_pruned = pruned.run().first;
+    } else {
+      t_pruned = pruned.run().first;
+      t_full = full.run().first;
+    }
+    result.push_back(t_full);
+    result.push_back(t_pruned);
+  }
   return result;
 }
 
@@ -364,8 +408,10 @@ const Result* find(const std::vector<Result>& results, const std::string& model,
 }
 
 // sgemm: {GFLOP/s used for the fractions, before the passes, after them, seconds of the best}.
+// paired: measure_pruned_pairs' numbers, or empty.
 void write_json(const std::string& path, const Options& opt, const std::string& blas,
-                const std::vector<double>& sgemm, const std::vector<Result>& results) {
+                const std::vector<double>& sgemm, const std::vector<Result>& results,
+                const std::vector<double>& paired) {
   std::ofstream f(path);
   if (!f) throw Error(concat("cannot write ", path));
   f.precision(9);
@@ -391,6 +437,12 @@ void write_json(const std::string& path, const Options& opt, const std::string& 
   if (full && pruned)
     f << ",\n  \"pruned_importance\": {\"speedup\": " << full->seconds / pruned->seconds
       << ", \"flop_ratio\": " << full->gflop / pruned->gflop << "}";
+  if (!paired.empty()) {
+    f << ",\n  \"pruned_pairs\": {\"heads_share\": " << paired[0] << ", \"seconds\": [";
+    for (size_t i = 1; i + 1 < paired.size(); i += 2)
+      f << (i > 1 ? ", " : "") << "[" << paired[i] << ", " << paired[i + 1] << "]";
+    f << "]}";
+  }
   f << "\n}\n";
 }
 
@@ -398,7 +450,7 @@ int usage(const char* argv0) {
   std::cerr << "usage: " << argv0
             << " [--model bert|gpt2|all] [--threads N] [--repeats N] [--json FILE]"
                " [--batch B] [--seq S] [--layers L] [--pass forward|importance|full|all]"
-               " [--device cpu|cuda]\n";
+               " [--device cpu|cuda] [--pairs N]\n";
   return 2;
 }
 
@@ -419,12 +471,13 @@ int main(int argc, char** argv) {
     else if (arg == "--layers") opt.layers = std::stoll(value);
     else if (arg == "--pass") opt.pass = value;
     else if (arg == "--device") opt.device = value;
+    else if (arg == "--pairs") opt.pairs = std::stoi(value);
     else return usage(argv[0]);
   }
   const bool known_pass =
       opt.pass == "forward" || opt.pass == "importance" || opt.pass == "full" || opt.pass == "all";
   if ((opt.model != "bert" && opt.model != "gpt2" && opt.model != "all") || !known_pass || opt.threads < 1 ||
-      opt.repeats < 1)
+      opt.repeats < 1 || opt.pairs < 0)
     return usage(argv[0]);
 
   std::vector<Case> cases;
@@ -477,8 +530,29 @@ int main(int argc, char** argv) {
                 100 * full->heads_share, 100 * pruned_share, 1 / (1 - pruned_share));
   }
 
+  std::vector<double> paired;  // {heads' share, then seconds unpruned, pruned, ... per pair}
+  if (opt.pairs > 0 && opt.model != "gpt2") {
+    std::cout << "  bert-base and bert-base-pruned-half / importance, alternated, " << opt.pairs << " pairs ..."
+              << std::flush;
+    paired = run_in_child([&] { return measure_pruned_pairs(opt); });
+    if (paired.size() != static_cast<size_t>(1 + 2 * opt.pairs)) {
+      std::cout << " FAILED\n";
+      return 1;
+    }
+    std::vector<double> speedups;
+    for (int i = 0; i < opt.pairs; ++i) speedups.push_back(paired[1 + 2 * i] / paired[2 + 2 * i]);
+    std::vector<double> sorted = speedups;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("\npruned half of the heads, alternated pair by pair in one process: %.3fx faster (median of %d "
+                "pairs; %.3f-%.3f)\n",
+                median(speedups), opt.pairs, sorted.front(), sorted.back());
+    if (paired[0] >= 0)
+      std::printf("the heads took %.1f%% of the unpruned pass in that process (profiled run): bar %.3fx\n",
+                  100 * paired[0], 1 / (1 - paired[0] / 2));
+  }
+
   if (!opt.json_path.empty()) {
-    write_json(opt.json_path, opt, blas_description(blas), sgemm, results);
+    write_json(opt.json_path, opt, blas_description(blas), sgemm, results, paired);
     std::cout << "wrote " << opt.json_path << "\n";
   }
   bool all_ok = true;
