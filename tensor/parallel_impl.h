@@ -7,7 +7,7 @@
 
 namespace bertology {
 
-void ensure_thread_limit();  // applies num_threads() to TBB and OpenBLAS once; cheap after that
+void ensure_thread_limit();  // applies num_threads() to TBB (and 1 to OpenBLAS) once; cheap after that
 
 template <class Body>
 void parallel_for(int64_t n, int64_t grain, const Body& body) {

@@ -1,7 +1,8 @@
 // Matrix products on OpenBLAS: 2-D and batched GEMM where each operand may be row-major or a
 // transposed view (passed to BLAS as a flag, never copied). BLAS always runs single-threaded
 // (parallel.cpp); the threads are TBB's. A large product is cut into one block of C's rows per
-// thread; many small products (attention heads) run one per TBB task.
+// thread (or into chunks of columns when it has few rows); many small products (attention
+// heads) run one per TBB task.
 #include <bertology/tensor/backend.h>
 #include <bertology/tensor/kernels/dispatch.h>
 #include <bertology/tensor/kernels/kernel_helpers.h>
@@ -20,21 +21,43 @@
 namespace bertology::kernels {
 namespace {
 
-// Products below this many multiply-adds go one per thread with single-threaded BLAS.
-constexpr double kSmallGemm = 4.0e6;
-
-// A product is cut into blocks of at least this many multiply-adds (about 25 µs of one core)
-// and at least kMinBlockRows rows: below that, waking a second thread costs more than it saves.
+// A product is cut when it has at least twice this many multiply-adds (one block: about 50 µs
+// of one core at 170 GFLOP/s): below that, waking a second thread costs more than it saves.
 constexpr double kMinBlockWork = 4.0e6;
+// Row blocks have at least this many rows; a product with fewer is cut by columns instead.
 constexpr int64_t kMinBlockRows = 48;
 
-// Blocks start at multiples of this many rows. OpenBLAS's kernels compute C's rows in groups
-// that divide 24 in every x86-64 kernel set tried (Nehalem to Cooperlake, float and double; 12
-// would do for all but Nehalem): cut there, each element of C gets the same arithmetic as in one
-// unsplit call, so the bits do not depend on the thread count (tests/tensor/gemm_blocks_test.cpp
-// checks the kernels in use). The price: 1024 rows on 2 threads are cut 504 + 520, not 512 + 512.
-// Columns are never cut: under the Haswell kernels that changes bits wherever the cut falls.
+// Row blocks start at multiples of this many rows. In the x86-64 kernel sets tried (Nehalem,
+// Sandybridge, Haswell, Zen, SkylakeX, Cooperlake; float and double; up to 1024 rows), a cut at a
+// multiple of 24 rows left every element of C with the bits of one unsplit call, and cuts
+// elsewhere did not always (Haswell's float kernels need multiples of 12, Nehalem's of 8). So
+// there the bits do not depend on the thread count; tests/tensor/gemm_blocks_test.cpp checks it
+// for the kernels in use. Not covered: another BLAS, and products of more rows than OpenBLAS's
+// GEMM_R (thousands), where its own loop restarts; there the bits may depend on the thread count,
+// as they did under OpenBLAS's own threads. The price: 1024 rows on 2 threads are cut 504 + 520.
 constexpr int64_t kRowAlign = 24;
+
+// A product with too few rows to cut is cut into chunks of this many columns, whatever the thread
+// count (one thread runs the same chunks in turn), so its bits do not depend on the thread count
+// by construction. Each chunk packs only its own columns of B, so the chunks cost no extra work.
+constexpr int64_t kColumnChunk = 128;
+
+// How a product is shared among the threads.
+struct Cut {
+  int64_t row_blocks = 1;     // > 1: blocks of C's rows, one per thread
+  int64_t column_chunks = 1;  // > 1: chunks of kColumnChunk columns of C
+  bool shared() const { return row_blocks > 1 || column_chunks > 1; }
+};
+
+Cut plan_cut(int64_t m, int64_t n, int64_t k) {
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (work < 2 * kMinBlockWork) return {};  // checked first: num_threads() takes a lock
+  if (m < 2 * kMinBlockRows)
+    return {1, n >= 2 * kColumnChunk ? (n + kColumnChunk - 1) / kColumnChunk : 1};
+  const int64_t blocks = std::min({static_cast<int64_t>(num_threads()), static_cast<int64_t>(work / kMinBlockWork),
+                                   m / kMinBlockRows});
+  return {std::max<int64_t>(blocks, 1), 1};
+}
 
 // One single-threaded BLAS call on raw pointers: C(M,N) = alpha·op(A)·op(B) + beta·C, row-major.
 template <class T>
@@ -48,19 +71,30 @@ void blas_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T al
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-// C = alpha·op(A)·op(B) + beta·C, cut into one block of C's rows per thread, each block a
-// single-threaded BLAS call in a TBB task. OpenBLAS's own threads would split it too, but each
-// of its products first wakes a sleeping worker; in a pass that alternates products with TBB's
-// element-wise loops, that cost 0.2-0.4 ms a product (10% of a 1024×768×768 product, timed
-// inside the importance pass), while TBB's workers are already awake.
+// C = alpha·op(A)·op(B) + beta·C, cut as plan_cut says, each block a single-threaded BLAS call in
+// a TBB task. OpenBLAS's own threads would split it too, but each of its products first wakes a
+// sleeping worker; in a pass that alternates products with TBB's element-wise loops, that cost
+// 0.2-0.4 ms a product (10% of a 1024×768×768 product, timed inside the importance pass), while
+// TBB's workers are already awake.
 template <class T>
 void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
                 const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  const int64_t blocks = std::min({static_cast<int64_t>(num_threads()), static_cast<int64_t>(work / kMinBlockWork),
-                                   m / kMinBlockRows});
+  const Cut cut = plan_cut(m, n, k);
+  if (cut.column_chunks > 1) {
+    parallel_for(cut.column_chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t from = i * kColumnChunk, cols = std::min(kColumnChunk, n - from);  // of C and op(B)
+        blas_gemm(trans_a, trans_b, m, cols, k, alpha, a, lda, b + (trans_b ? from * ldb : from), ldb, beta,
+                  c + from, ldc);
+      }
+    });
+    return;
+  }
+  const int64_t blocks = cut.row_blocks;
   if (blocks < 2) return blas_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  // Block i holds rows [start(i), start(i + 1)): an even share, moved to the nearest multiple of kRowAlign.
+  // Block i holds rows [start(i), start(i + 1)): an even share, moved to the nearest multiple of
+  // kRowAlign. Each share is at least kMinBlockRows = 2·kRowAlign rows and moves by at most
+  // kRowAlign / 2, so the starts strictly increase and no block is empty.
   auto start = [&](int64_t i) {
     if (i == blocks) return m;
     const double even = static_cast<double>(m) * static_cast<double>(i) / static_cast<double>(blocks);
@@ -165,9 +199,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     Tensor ci = as_strided(out, {}, {}, i * m * n);
     gemm(la.trans, lb.trans, m, n, k, 1.0, ai, la.ld, bi, lb.ld, 0.0, ci, n);
   };
-  const double work = static_cast<double>(m) * n * k;
-  if (batch > 1 && work < kSmallGemm) {
-    for_each_small_gemm(batch, one);  // per-head products: one per thread, BLAS single-threaded
+  if (batch > 1 && !plan_cut(m, n, k).shared()) {
+    for_each_small_gemm(batch, one);  // per-head products, each too small to cut: one per thread
   } else {
     for (int64_t i = 0; i < batch; ++i) one(i);
   }

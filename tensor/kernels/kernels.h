@@ -50,12 +50,13 @@ std::vector<int64_t> reduction_dims(const Tensor& x, const std::vector<int64_t>&
 // may be row-major or transposed (strides decide); batch dims may have any strides, 0 included.
 Tensor matmul(const Tensor& a, const Tensor& b);
 // Float32/64 GEMM on raw pointers: C(M,N) = alpha·op(A)·op(B) + beta·C, row-major. A large one
-// is cut into blocks of C's rows, one per thread; the bits do not depend on the thread count.
+// is cut into blocks of C's rows, one per thread (chunks of columns when it has few rows); with
+// the OpenBLAS kernel sets tested, the bits do not depend on the thread count (blas.cpp).
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
           const Tensor& a, int64_t lda, const Tensor& b, int64_t ldb, double beta, Tensor& c,
           int64_t ldc);
 // Runs body(i) for i in [0, n) spread over the threads by TBB: for many small products (one per
-// attention head), each a single-threaded BLAS call.
+// attention head). A product in body that is large enough is cut again, in nested TBB tasks.
 void for_each_small_gemm(int64_t n, const std::function<void(int64_t)>& body);
 // Number of GEMM calls so far (tests use it to prove a backward skipped weight gradients).
 int64_t gemm_calls();

@@ -1,6 +1,7 @@
-// Large products are cut into blocks of C's rows, one per thread (kernels/blas.cpp).
-// The cut must not change a bit: every thread count gives the single call's result, for every
-// transpose combination, odd sizes, leading dimensions wider than the matrices, and beta != 0.
+// Large products are cut into blocks of C's rows, one per thread, or into chunks of columns when
+// they have few rows (kernels/blas.cpp). The cut must not change a bit: every thread count gives
+// the single thread's result, for every transpose combination, odd sizes, leading dimensions wider
+// than the matrices, and beta != 0.
 #include <bertology/tensor/kernels/kernels.h>
 #include <bertology/tensor/parallel.h>
 
@@ -47,7 +48,8 @@ TEST(GemmBlocks, EveryThreadCountGivesTheSingleCallsBits) {
     for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1000, 300, 97},
                            {130, 1001, 211},  // few rows, many columns
                            {1024, 768, 64},   // BERT's shapes, short K
-                           {777, 129, 385}})  // K over one of OpenBLAS's K-blocks
+                           {777, 129, 385},   // K over one of OpenBLAS's K-blocks
+                           {40, 1000, 300}})  // too few rows: cut by columns
       for (bool trans_a : {false, true})
         for (bool trans_b : {false, true}) {
           const Product p{m, n, k, trans_a, trans_b};
@@ -60,26 +62,28 @@ TEST(GemmBlocks, EveryThreadCountGivesTheSingleCallsBits) {
   set_num_threads(before);
 }
 
-// The blocks together are the whole product: every element against a plain dot product.
+// The blocks together are the whole product: every element against a plain dot product, for a
+// product cut by rows (3 blocks) and one cut by columns (8 chunks, the last one narrower).
 TEST(GemmBlocks, BlocksCoverTheWholeProduct) {
   const int before = num_threads();
   set_num_threads(3);
   std::mt19937 rng(5);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  const int64_t m = 700, n = 250, k = 90;
-  Tensor a = Tensor::empty({m, k}, DType::Float64), b = Tensor::empty({n, k}, DType::Float64);
-  for (int64_t i = 0; i < a.numel(); ++i) a.data<double>()[i] = uniform(rng);
-  for (int64_t i = 0; i < b.numel(); ++i) b.data<double>()[i] = uniform(rng);
-  Tensor c = Tensor::full({m, n}, 7.0, DType::Float64);
-  kernels::gemm(false, true, m, n, k, 1.0, a, k, b, k, 1.0, c, n);
-  double worst = 0;
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      double want = 7.0;
-      for (int64_t p = 0; p < k; ++p) want += a.data<double>()[i * k + p] * b.data<double>()[j * k + p];
-      worst = std::max(worst, std::abs(c.data<double>()[i * n + j] - want));
-    }
-  EXPECT_LT(worst, 1e-12);
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{700, 250, 90}, {40, 1000, 300}}) {
+    Tensor a = Tensor::empty({m, k}, DType::Float64), b = Tensor::empty({n, k}, DType::Float64);
+    for (int64_t i = 0; i < a.numel(); ++i) a.data<double>()[i] = uniform(rng);
+    for (int64_t i = 0; i < b.numel(); ++i) b.data<double>()[i] = uniform(rng);
+    Tensor c = Tensor::full({m, n}, 7.0, DType::Float64);
+    kernels::gemm(false, true, m, n, k, 1.0, a, k, b, k, 1.0, c, n);
+    double worst = 0;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double want = 7.0;
+        for (int64_t p = 0; p < k; ++p) want += a.data<double>()[i * k + p] * b.data<double>()[j * k + p];
+        worst = std::max(worst, std::abs(c.data<double>()[i * n + j] - want));
+      }
+    EXPECT_LT(worst, 1e-12) << m << "x" << n << "x" << k;
+  }
   set_num_threads(before);
 }
 

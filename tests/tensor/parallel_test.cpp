@@ -5,6 +5,7 @@
 #include <bertology/tensor/openblas_setup.h>
 #include <bertology/tensor/parallel.h>
 
+#include <cblas.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -28,15 +29,32 @@ TEST(Parallel, IdleBlasThreadsSleepRightAfterAProduct) {
     GTEST_SKIP() << "OPENBLAS_THREAD_TIMEOUT is set in the environment; the library keeps the user's value";
   ASSERT_STREQ(std::getenv("OPENBLAS_THREAD_TIMEOUT"), "4");
 
-  // A product large enough to be cut over both threads, then 100 ms of idleness.
+  // A product large enough to be cut over both of TBB's threads...
   Tensor a = Tensor::ones({512, 512});
   Tensor c = kernels::matmul(a, a);
+  ASSERT_EQ(c.at({0, 0}), 512.0);
+  // ...and one on OpenBLAS's own threads, as other code in the process might run, then 100 ms of
+  // idleness.
+  openblas_set_num_threads(2);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 512, 512, 512, 1.0f, a.data<float>(), 512,
+              a.data<float>(), 512, 0.0f, c.data<float>(), 512);
+  openblas_set_num_threads(1);
   ASSERT_EQ(c.at({0, 0}), 512.0);
   const double cpu_before = process_cpu_seconds();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const double idle_cpu_ms = 1e3 * (process_cpu_seconds() - cpu_before);
   // A spinning worker would burn most of the 100 ms (OpenBLAS's default spins ~0.1 s).
   EXPECT_LT(idle_cpu_ms, 20.0) << "CPU time used while idle";
+}
+
+// The library's products run on TBB's threads; OpenBLAS is kept at one, so the two pools never
+// compete for the cores.
+TEST(Parallel, OpenBlasRunsSingleThreaded) {
+  const int before = num_threads();
+  set_num_threads(2);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
+  set_num_threads(before);
+  EXPECT_EQ(openblas_get_num_threads(), 1);
 }
 
 }  // namespace
