@@ -17,7 +17,6 @@
 
 #include <cblas.h>
 
-
 namespace bertology::kernels {
 namespace {
 
@@ -42,21 +41,40 @@ constexpr int64_t kRowAlign = 24;
 // by construction. Each chunk packs only its own columns of B, so the chunks cost no extra work.
 constexpr int64_t kColumnChunk = 128;
 
-// How a product is shared among the threads.
+// How a product is shared among the threads: `count` blocks of C's rows (one per thread) or of
+// its columns (kColumnChunk each); 1 when it is not cut.
 struct Cut {
-  int64_t row_blocks = 1;     // > 1: blocks of C's rows, one per thread
-  int64_t column_chunks = 1;  // > 1: chunks of kColumnChunk columns of C
-  bool shared() const { return row_blocks > 1 || column_chunks > 1; }
+  bool by_rows = true;
+  int64_t count = 1;
 };
 
 Cut plan_cut(int64_t m, int64_t n, int64_t k) {
   const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   if (work < 2 * kMinBlockWork) return {};  // checked first: num_threads() takes a lock
-  if (m < 2 * kMinBlockRows)
-    return {1, n >= 2 * kColumnChunk ? (n + kColumnChunk - 1) / kColumnChunk : 1};
+  if (m < 2 * kMinBlockRows) return {false, n >= 2 * kColumnChunk ? (n + kColumnChunk - 1) / kColumnChunk : 1};
   const int64_t blocks = std::min({static_cast<int64_t>(num_threads()), static_cast<int64_t>(work / kMinBlockWork),
                                    m / kMinBlockRows});
-  return {std::max<int64_t>(blocks, 1), 1};
+  return {true, std::max<int64_t>(blocks, 1)};
+}
+
+// Block i of C (M, N) under `cut`: rows [row, row + rows) × columns [col, col + cols).
+struct Block {
+  int64_t row, rows, col, cols;
+};
+Block block_of(const Cut& cut, int64_t i, int64_t m, int64_t n) {
+  if (!cut.by_rows) {
+    const int64_t col = i * kColumnChunk;
+    return {0, m, col, std::min(kColumnChunk, n - col)};
+  }
+  // An even share of the rows, its start moved to the nearest multiple of kRowAlign. Each share
+  // is at least kMinBlockRows = 2·kRowAlign rows and moves by at most kRowAlign / 2, so the starts
+  // strictly increase and no block is empty.
+  auto start = [&](int64_t j) {
+    if (j == cut.count) return m;
+    const double even = static_cast<double>(m) * static_cast<double>(j) / static_cast<double>(cut.count);
+    return kRowAlign * static_cast<int64_t>(std::llround(even / kRowAlign));
+  };
+  return {start(i), start(i + 1) - start(i), 0, n};
 }
 
 // One single-threaded BLAS call on raw pointers: C(M,N) = alpha·op(A)·op(B) + beta·C, row-major.
@@ -80,31 +98,12 @@ template <class T>
 void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
                 const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   const Cut cut = plan_cut(m, n, k);
-  if (cut.column_chunks > 1) {
-    parallel_for(cut.column_chunks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const int64_t from = i * kColumnChunk, cols = std::min(kColumnChunk, n - from);  // of C and op(B)
-        blas_gemm(trans_a, trans_b, m, cols, k, alpha, a, lda, b + (trans_b ? from * ldb : from), ldb, beta,
-                  c + from, ldc);
-      }
-    });
-    return;
-  }
-  const int64_t blocks = cut.row_blocks;
-  if (blocks < 2) return blas_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  // Block i holds rows [start(i), start(i + 1)): an even share, moved to the nearest multiple of
-  // kRowAlign. Each share is at least kMinBlockRows = 2·kRowAlign rows and moves by at most
-  // kRowAlign / 2, so the starts strictly increase and no block is empty.
-  auto start = [&](int64_t i) {
-    if (i == blocks) return m;
-    const double even = static_cast<double>(m) * static_cast<double>(i) / static_cast<double>(blocks);
-    return kRowAlign * static_cast<int64_t>(std::llround(even / kRowAlign));
-  };
-  parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+  if (cut.count < 2) return blas_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  parallel_for(cut.count, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const int64_t from = start(i), rows = start(i + 1) - from;  // rows of C and of op(A)
-      blas_gemm(trans_a, trans_b, rows, n, k, alpha, a + (trans_a ? from : from * lda), lda, b, ldb, beta,
-                c + from * ldc, ldc);
+      const Block blk = block_of(cut, i, m, n);  // its rows of op(A), its columns of op(B)
+      blas_gemm(trans_a, trans_b, blk.rows, blk.cols, k, alpha, a + (trans_a ? blk.row : blk.row * lda), lda,
+                b + (trans_b ? blk.col * ldb : blk.col), ldb, beta, c + blk.row * ldc + blk.col, ldc);
     }
   });
 }
@@ -199,7 +198,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     Tensor ci = as_strided(out, {}, {}, i * m * n);
     gemm(la.trans, lb.trans, m, n, k, 1.0, ai, la.ld, bi, lb.ld, 0.0, ci, n);
   };
-  if (batch > 1 && !plan_cut(m, n, k).shared()) {
+  if (batch > 1 && plan_cut(m, n, k).count < 2) {
     for_each_small_gemm(batch, one);  // per-head products, each too small to cut: one per thread
   } else {
     for (int64_t i = 0; i < batch; ++i) one(i);
